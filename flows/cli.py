@@ -1,0 +1,19 @@
+"""The `clario` command line."""
+
+from __future__ import annotations
+
+import typer
+
+from flows.demo import demo
+from simulator.cli import app as simulator_app
+
+app = typer.Typer(
+    help="Clario Sync: Amazon SP-API orders, shipments, returns and settlements into your warehouse.",
+    no_args_is_help=True, add_completion=False,
+)
+app.add_typer(simulator_app, name="simulator")
+app.command()(demo)
+
+
+if __name__ == "__main__":
+    app()
