@@ -164,8 +164,13 @@ class SpApiMiddleware:
             await self.app(scope, receive, send_wrapper)
             return
 
-        query = parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"), True)
-        matched = None if path == TOKEN_PATH else match_operation(method, path)
+        lwa = path == TOKEN_PATH
+        # LWA credentials belong in the form body, but a careless client may put them in the
+        # query string: never record that one.
+        query = (
+            {} if lwa else parse_qs(scope.get("query_string", b"").decode("utf-8", "replace"), True)
+        )
+        matched = None if lwa else match_operation(method, path)
         state: dict[str, Any] = scope.setdefault("state", {})
         body: Any = None
         try:

@@ -47,6 +47,7 @@ class RunningSimulator:
         routers: list[APIRouter] | None = None,
         startup_timeout: float = 10.0,
     ) -> None:
+        self.world = world
         self.settings = settings or SimulatorSettings()
         self.app = create_app(world, self.settings, routers=routers)
         self.startup_timeout = startup_timeout

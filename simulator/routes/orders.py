@@ -213,7 +213,7 @@ def order_v0(order: Order, request: Request) -> dict[str, Any]:
         "IsPrime": order.is_prime,
         "IsPremiumOrder": False,
         "IsGlobalExpressEnabled": False,
-        "IsReplacementOrder": "false",
+        "IsReplacementOrder": False,
         "IsSoldByAB": False,
         "IsISPU": False,
         "IsAccessPointOrder": False,

@@ -234,9 +234,6 @@ def settlement_report_id(seller: SellerAccount, group_id: str) -> str:
     return str(_SETTLEMENT_ID_BASE + int.from_bytes(digest[:8], "big") % _SETTLEMENT_ID_SPAN)
 
 
-# --- lifecycle ---------------------------------------------------------------------------
-
-
 def _rows(world: ReportWorld, report: StoredReport) -> Iterator[dict[str, str]]:
     if report.group_id is not None:
         return world.settlement_report_rows(report.seller, report.group_id)
@@ -324,9 +321,6 @@ def _find(request: Request, report_id: str) -> StoredReport:
         raise not_found(f"Report {report_id} not found.")
     _advance(store, world, _settings(request), report)
     return report
-
-
-# --- createReport ------------------------------------------------------------------------
 
 
 def _string_list(name: str, value: object, low: int, high: int) -> list[str]:
@@ -418,9 +412,6 @@ async def create_report(request: Request) -> JSONResponse:
     return JSONResponse({"reportId": report_id}, status_code=202)
 
 
-# --- getReport / cancelReport --------------------------------------------------------------
-
-
 @router.get(f"{_BASE}/reports/{{report_id}}")
 def get_report(report_id: str, request: Request) -> JSONResponse:
     """getReport: the Report object at the top level (no payload wrapper)."""
@@ -439,9 +430,6 @@ def cancel_report(report_id: str, request: Request) -> Response:
             )
         report.status = "CANCELLED"
     return Response(status_code=200)
-
-
-# --- getReports ----------------------------------------------------------------------------
 
 
 _LIST_PARAMS = (
@@ -543,14 +531,14 @@ def _list_query(request: Request, seller: SellerAccount, now: datetime) -> _List
         if "createdSince" in params
         else now - RETENTION
     )
-    if since < now - RETENTION:
-        # Reports are kept 90 days; public clients report Amazon refusing older values.
-        raise invalid_input("createdSince cannot be more than 90 days in the past.")
     until = (
         parse_datetime("createdUntil", params["createdUntil"]) if "createdUntil" in params else now
     )
     if since > until:
         raise invalid_input("createdSince must be before or equal to createdUntil.")
+    # Reports are retained 90 days: an older createdSince finds nothing older, so it is
+    # clamped rather than refused (no Amazon source says it is refused).
+    since = max(since, now - RETENTION)
     return _ListQuery(
         seller_id=seller.seller_id,
         report_types=tuple(types),
@@ -595,9 +583,6 @@ def get_reports(request: Request) -> JSONResponse:
     if len(matches) > query.page_size:
         body["nextToken"] = query.token(page[-1].sort_key)
     return JSONResponse(body)
-
-
-# --- getReportDocument and the presigned download ------------------------------------------
 
 
 def _signature(key: bytes, document_id: str, expires: int, encoding: str) -> str:
@@ -722,9 +707,6 @@ def download_document(document_id: str, request: Request) -> Response:
     return StreamingResponse(
         _gzip_stream(lines), media_type="application/octet-stream", headers=headers
     )
-
-
-# --- admin ---------------------------------------------------------------------------------
 
 
 @router.get("/_simulator/reports/{report_id}/malformed", include_in_schema=False)

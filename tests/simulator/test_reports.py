@@ -26,6 +26,9 @@ from simulator.report_formats import (
     REIMBURSEMENTS,
     SETTLEMENT_V2,
     UNKNOWN_ENUM,
+    MalformedRow,
+    malformed_lines,
+    tsv_lines,
 )
 from simulator.routes import reports
 from simulator.server import RunningSimulator
@@ -166,7 +169,7 @@ def test_lifecycle_in_queue_in_progress_done(slow_api: Api) -> None:
     api = slow_api
     report_id = api.create(FULFILLED_SHIPMENTS, *LAST_30_DAYS)["reportId"]
     assert report_id.isdigit()
-    seen = []
+    seen: list[str] = []
     report = api.report(report_id)
     while report["processingStatus"] not in TERMINAL:
         if not seen or seen[-1] != report["processingStatus"]:
@@ -397,3 +400,27 @@ def test_malformed_rows_match_the_admin_endpoint(faulty: RunningSimulator) -> No
     assert after["count"] == sum(len(v) for v in found.values()) > 0
     assert all(found.values())  # the three kinds all occur
     assert 0.1 < after["count"] / len(data) < 0.3
+
+
+def test_tsv_lines_keep_one_row_per_line_whatever_the_values() -> None:
+    rows = [{"a": "tab\there", "b": "two\nlines\r\n"}, {"b": "only b"}]
+    assert list(tsv_lines(rows, ("a", "b"))) == [
+        "a\tb\n",
+        "tab here\ttwo lines  \n",
+        "\tonly b\n",
+    ]
+
+
+def test_malformed_rows_never_touch_the_settlement_summary_row() -> None:
+    fmt = FORMATS[SETTLEMENT_V2]
+    rows = [{"settlement-id": str(i), "amount": "1.00"} for i in range(200)]
+    record: list[MalformedRow] = []
+    lines = list(malformed_lines(rows, fmt, seed=7, report_id="1", rate=1.0, record=record))
+    assert len(lines) == 201 and lines[1].count("\t") == len(fmt.columns) - 1
+    assert [r.row for r in record] == list(range(1, 200))
+    assert [r.kind for r in record[:4]] == [
+        "wrong_column_count",
+        "bad_number",
+        "unknown_enum",
+        "wrong_column_count",
+    ]

@@ -1,0 +1,41 @@
+"""Fixtures shared by every test: the real PostgreSQL and helpers to talk to the simulator."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import psycopg2
+import pytest
+
+DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+START_PG_HINT = (
+    "start it with `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` "
+    "(Debian) or point CLARIO_TEST_PG_DSN at a reachable server, "
+    "e.g. postgresql://user@host:5432/dbname"
+)
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> str:
+    """The test PostgreSQL; an unreachable server fails the test with how to start it."""
+    dsn = os.environ.get("CLARIO_TEST_PG_DSN", DEFAULT_PG_DSN)
+    try:
+        psycopg2.connect(dsn, connect_timeout=5).close()
+    except psycopg2.OperationalError as error:
+        pytest.fail(f"PostgreSQL is not reachable at {dsn}: {error.args[0].strip()}\n{START_PG_HINT}")
+    return dsn
+
+
+@pytest.fixture
+def pg_schema(pg_dsn: str) -> Iterator[str]:
+    """A fresh schema of the test PostgreSQL, dropped afterwards."""
+    name = f"clario_test_{uuid.uuid4().hex[:10]}"
+    with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+        cursor.execute(f'create schema "{name}"')
+    try:
+        yield name
+    finally:
+        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+            cursor.execute(f'drop schema if exists "{name}" cascade')
