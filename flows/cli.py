@@ -8,8 +8,9 @@ from flows.demo import demo
 from simulator.cli import app as simulator_app
 
 app = typer.Typer(
-    help="Clario Sync: Amazon SP-API orders, shipments, returns and settlements into your warehouse.",
-    no_args_is_help=True, add_completion=False,
+    help="Clario Sync: Amazon orders, shipments, returns and settlements into your warehouse.",
+    no_args_is_help=True,
+    add_completion=False,
 )
 app.add_typer(simulator_app, name="simulator")
 app.command()(demo)

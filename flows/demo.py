@@ -18,7 +18,9 @@ from simulator.server import RunningSimulator
 from simulator.world import World
 
 
-def fetch_order_page(base_url: str, seller: dict[str, Any], updated_after: str, limit: int) -> list[dict[str, Any]]:
+def fetch_order_page(
+    base_url: str, seller: dict[str, Any], updated_after: str, limit: int
+) -> list[dict[str, Any]]:
     """One page of searchOrders, after exchanging the seller's refresh token for an access token."""
     token = requests.post(
         base_url + "/auth/o2/token",
@@ -31,14 +33,15 @@ def fetch_order_page(base_url: str, seller: dict[str, Any], updated_after: str, 
         timeout=30,
     )
     token.raise_for_status()
+    params: dict[str, str | int] = {
+        "lastUpdatedAfter": updated_after,
+        "marketplaceIds": ",".join(seller["marketplace_ids"]),
+        "maxResultsPerPage": limit,
+        "includedData": "PROCEEDS",
+    }
     response = requests.get(
         base_url + "/orders/2026-01-01/orders",
-        params={
-            "lastUpdatedAfter": updated_after,
-            "marketplaceIds": ",".join(seller["marketplace_ids"]),
-            "maxResultsPerPage": limit,
-            "includedData": "PROCEEDS",
-        },
+        params=params,
         headers={"x-amz-access-token": token.json()["access_token"]},
         timeout=30,
     )
@@ -64,6 +67,7 @@ def demo(
         amount = f"{total['amount']} {total['currencyCode']}" if total else "-"
         typer.echo(
             f"{order['orderId']:<21} {order['createdTime']:<21} "
-            f"{order['fulfillment']['fulfillmentStatus']:<10} {len(order['orderItems']):>5} {amount:>14}"
+            f"{order['fulfillment']['fulfillmentStatus']:<10} "
+            f"{len(order['orderItems']):>5} {amount:>14}"
         )
     typer.echo(f"{len(orders)} orders updated since {since}.")

@@ -12,7 +12,11 @@ from pydantic import ValidationError
 
 from simulator.config import FaultConfig, SimulatorSettings, WorldConfig
 
-app = typer.Typer(help="A local SP-API stand-in with a seeded, internally consistent world.", no_args_is_help=True, add_completion=False)
+app = typer.Typer(
+    help="A local SP-API stand-in with a seeded, internally consistent world.",
+    no_args_is_help=True,
+    add_completion=False,
+)
 
 Seed = Annotated[int, typer.Option(help="Seed of the world: the same seed gives the same world.")]
 Sellers = Annotated[int, typer.Option(help="Number of simulated sellers.")]
@@ -27,7 +31,12 @@ AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def world_config(
-    seed: int, sellers: int, marketplaces: int, history_days: int, orders_per_day: int, now: datetime | None
+    seed: int,
+    sellers: int,
+    marketplaces: int,
+    history_days: int,
+    orders_per_day: int,
+    now: datetime | None,
 ) -> WorldConfig:
     """Build a WorldConfig, turning validation errors into a clear CLI error."""
     values: dict[str, Any] = {
@@ -42,7 +51,10 @@ def world_config(
     try:
         return WorldConfig(**values)
     except ValidationError as error:
-        problems = "; ".join(f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}" for e in error.errors())
+        problems = "; ".join(
+            f"--{'-'.join(map(str, e['loc'])).replace('_', '-')}: {e['msg']}"
+            for e in error.errors()
+        )
         raise typer.BadParameter(problems) from None
 
 
@@ -56,17 +68,27 @@ def serve(
     history_days: HistoryDays = 90,
     orders_per_day: OrdersPerDay = 20,
     now: Now = None,
-    rate_scale: Annotated[float, typer.Option(help="Multiply every rate limit and burst by K.")] = 1.0,
+    rate_scale: Annotated[
+        float, typer.Option(help="Multiply every rate limit and burst by K.")
+    ] = 1.0,
     token_ttl: Annotated[int, typer.Option(help="Access-token lifetime in seconds.")] = 3600,
     report_delay: Annotated[float, typer.Option(help="Seconds a report takes to be DONE.")] = 2.0,
-    sandbox: Annotated[bool, typer.Option(help="Answer with Amazon's static sandbox examples.")] = False,
-    faults: Annotated[Path | None, typer.Option(help="TOML or JSON file of faults to inject.")] = None,
+    sandbox: Annotated[
+        bool, typer.Option(help="Answer with Amazon's static sandbox examples.")
+    ] = False,
+    faults: Annotated[
+        Path | None, typer.Option(help="TOML or JSON file of faults to inject.")
+    ] = None,
     fault_5xx: Annotated[float, typer.Option(help="Fraction of requests answered 500/503.")] = 0.0,
     fault_429: Annotated[float, typer.Option(help="Fraction of extra 429 answers.")] = 0.0,
     fault_slow: Annotated[float, typer.Option(help="Fraction of slow responses.")] = 0.0,
     fault_fatal_reports: Annotated[int, typer.Option(help="The first N reports end FATAL.")] = 0,
-    fault_malformed_rows: Annotated[float, typer.Option(help="Fraction of malformed report rows.")] = 0.0,
-    request_log: Annotated[Path | None, typer.Option(help="Append every request as JSON lines here.")] = None,
+    fault_malformed_rows: Annotated[
+        float, typer.Option(help="Fraction of malformed report rows.")
+    ] = 0.0,
+    request_log: Annotated[
+        Path | None, typer.Option(help="Append every request as JSON lines here.")
+    ] = None,
 ) -> None:
     """Serve the simulated SP-API (LWA, Orders, Reports, Finances, Inbound) over HTTP."""
     from simulator.server import serve as run_server
@@ -96,7 +118,8 @@ def serve(
         raise typer.BadParameter(str(error)) from None
     world = World(config)
     typer.echo(
-        f"SP-API simulator on http://{host}:{port} — seed {config.seed}, {config.sellers} seller(s), "
+        f"SP-API simulator on http://{host}:{port} — seed {config.seed}, "
+        f"{config.sellers} seller(s), "
         f"clock {config.now.isoformat()}; `clario simulator sellers` lists credentials.",
         err=True,
     )
@@ -149,10 +172,18 @@ def truth(
         return
     for seller in result["sellers"]:
         orders, shipments, returns = seller["orders"], seller["shipments"], seller["returns"]
+        refunds, lines = seller["refunds"], seller["settlements"]["lines"]
         typer.echo(f"{seller['seller_id']} (as of {seller['as_of']})")
-        typer.echo(f"  orders       {orders['count']} {orders['by_status']}, items {orders['order_items']}")
-        typer.echo(f"  shipments    outbound {shipments['outbound']} inbound {shipments['inbound']}")
-        typer.echo(f"               missing units {shipments['missing_units']}, lost {shipments['lost_units']}")
+        typer.echo(f"  orders       {orders['count']} {orders['by_status']}")
+        typer.echo(f"  order items  {orders['order_items']}")
+        typer.echo(
+            f"  shipments    outbound {shipments['outbound']} inbound {shipments['inbound']}"
+        )
+        typer.echo(
+            f"  missing      {shipments['missing_units']} units, lost {shipments['lost_units']}"
+        )
         typer.echo(f"  returns      {returns['count']} ({returns['partial']} partial)")
-        typer.echo(f"  refunds      {seller['refunds']['count']} ({seller['refunds']['without_return']} without return)")
-        typer.echo(f"  settlements  {seller['settlements']['lines']} lines in {seller['settlement_periods']['count']} periods")
+        typer.echo(
+            f"  refunds      {refunds['count']} ({refunds['without_return']} without return)"
+        )
+        typer.echo(f"  settlements  {lines} lines, {seller['settlement_periods']['count']} periods")

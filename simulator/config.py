@@ -134,9 +134,7 @@ class FaultConfig(BaseModel):
     rate_5xx: float = Field(default=0.0, ge=0, le=1, description="500/503 answers")
     rate_slow: float = Field(default=0.0, ge=0, le=1, description="responses delayed")
     slow_seconds: float = Field(default=5.0, ge=0, description="delay of a slow response")
-    fatal_reports: int = Field(
-        default=0, ge=0, description="the first N reports created end FATAL"
-    )
+    fatal_reports: int = Field(default=0, ge=0, description="the first N reports created end FATAL")
     fatal_report_types: list[str] = Field(
         default_factory=list, description="limit fatal_reports to these report types"
     )

@@ -120,7 +120,9 @@ class Order:
     def settles_at(self) -> datetime:
         """The last moment this order's status can change."""
         return max(
-            m for m in (self.purchased_at, self.authorized_at, self.canceled_at, self.shipped_at) if m
+            m
+            for m in (self.purchased_at, self.authorized_at, self.canceled_at, self.shipped_at)
+            if m
         )
 
     def total(self) -> Decimal:

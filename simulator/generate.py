@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -27,6 +28,7 @@ from simulator.entities import (
 )
 
 CATALOG_SIZE = 40
+COLOURS = ("Blue", "Red", "Black", "Large")
 FULFILLMENT_CENTERS = ("PHX7", "ONT8", "BFI4", "MDW2", "TPA1", "CLT2")
 CARRIERS = ("AMZN_US", "UPS", "USPS")
 SHIP_SERVICE_LEVELS = ("Standard", "Expedited", "SecondDay", "NextDay")
@@ -60,7 +62,9 @@ def rng_for(seed: int, seller_index: int, day: date, stream: str) -> random.Rand
     return random.Random(f"{seed}:{seller_index}:{day.toordinal()}:{stream}")
 
 
-def _token(*parts: object, length: int, alphabet: str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") -> str:
+def _token(
+    *parts: object, length: int, alphabet: str = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+) -> str:
     number = int(hashlib.sha256("/".join(map(str, parts)).encode()).hexdigest(), 16)
     out = []
     for _ in range(length):
@@ -84,7 +88,7 @@ def catalog(seed: int, seller_index: int) -> tuple[Product, ...]:
                 sku=f"CL-{seller_index:02d}-{k:03d}",
                 asin="B0" + _token(seed, seller_index, k, "asin", length=8),
                 fnsku="X00" + _token(seed, seller_index, k, "fnsku", length=7),
-                title=f"Clario Test Product {k:03d} ({rng.choice(('Blue', 'Red', 'Black', 'Large'))})",
+                title=f"Clario Test Product {k:03d} ({rng.choice(COLOURS)})",
                 price=price,
                 reimbursement_value=money(price * Decimal("0.55")),
             )
@@ -184,7 +188,9 @@ def _order(
         shipped_at = authorized_at + timedelta(minutes=rng.randint(600, 3600))
         late = rng.random() < 0.06
         posted_at = shipped_at + (
-            timedelta(hours=rng.randint(72, 168)) if late else timedelta(minutes=rng.randint(30, 1440))
+            timedelta(hours=rng.randint(72, 168))
+            if late
+            else timedelta(minutes=rng.randint(30, 1440))
         )
 
     fulfillment_center = rng.choice(FULFILLMENT_CENTERS)
@@ -205,7 +211,8 @@ def _order(
         shipped_at=shipped_at,
         shipment_posted_at=posted_at,
         shipment_id="D" + _token(seed, order_id, "shipment", length=8),
-        tracking_number="TBA" + _token(seed, order_id, "tracking", length=12, alphabet="0123456789"),
+        tracking_number="TBA"
+        + _token(seed, order_id, "tracking", length=12, alphabet="0123456789"),
         carrier=rng.choice(CARRIERS),
         fulfillment_center=fulfillment_center,
     )
@@ -214,11 +221,7 @@ def _order(
     returns, refunds = _returns_and_refunds(rng, seed, order, shipped_at)
     if not returns and not refunds:
         return order
-    return Order(**{**_fields(order), "returns": tuple(returns), "refunds": tuple(refunds)})
-
-
-def _fields(order: Order) -> dict[str, object]:
-    return {name: getattr(order, name) for name in Order.__dataclass_fields__}
+    return replace(order, returns=tuple(returns), refunds=tuple(refunds))
 
 
 def _returns_and_refunds(
@@ -255,17 +258,25 @@ def _returns_and_refunds(
                         else "Reimbursed"
                         if disposition == "DAMAGED"
                         else "Disposed",
-                        license_plate="LPN" + _token(seed, item.order_item_id, part_number, length=9),
+                        license_plate="LPN"
+                        + _token(seed, item.order_item_id, part_number, length=9),
                     )
                 )
             refunds.append(
-                _refund(rng, order, item, quantity, first_at + timedelta(hours=rng.randint(0, 48)), True)
+                _refund(
+                    rng, order, item, quantity, first_at + timedelta(hours=rng.randint(0, 48)), True
+                )
             )
     elif roll < 0.12:
         item = rng.choice(order.items)
         refunds.append(
             _refund(
-                rng, order, item, item.quantity, shipped_at + timedelta(days=rng.randint(1, 14)), False
+                rng,
+                order,
+                item,
+                item.quantity,
+                shipped_at + timedelta(days=rng.randint(1, 14)),
+                False,
             )
         )
     return returns, refunds
@@ -349,9 +360,7 @@ def inbound_on(
     ]
 
 
-def reimbursements_for(
-    seed: int, shipment: InboundShipment, currency: str
-) -> list[Reimbursement]:
+def reimbursements_for(seed: int, shipment: InboundShipment, currency: str) -> list[Reimbursement]:
     """Amazon reimburses the units an inbound shipment lost, some days after it closed."""
     if shipment.closed_at is None:
         return []
@@ -363,9 +372,14 @@ def reimbursements_for(
             continue
         out.append(
             Reimbursement(
-                reimbursement_id=_token(seed, shipment.shipment_id, line, "rid", length=10, alphabet="0123456789"),
-                case_id=_token(seed, shipment.shipment_id, line, "case", length=10, alphabet="0123456789"),
-                approved_at=shipment.closed_at + timedelta(days=rng.randint(5, 20), minutes=rng.randint(0, 600)),
+                reimbursement_id=_token(
+                    seed, shipment.shipment_id, line, "rid", length=10, alphabet="0123456789"
+                ),
+                case_id=_token(
+                    seed, shipment.shipment_id, line, "case", length=10, alphabet="0123456789"
+                ),
+                approved_at=shipment.closed_at
+                + timedelta(days=rng.randint(5, 20), minutes=rng.randint(0, 600)),
                 reason="Lost_Inbound",
                 adjustment_type="FBAInventoryReimbursement",
                 marketplace_id=shipment.marketplace_id,
@@ -394,7 +408,9 @@ def warehouse_damage_on(
     product = rng.choice(products)
     return [
         Reimbursement(
-            reimbursement_id=_token(seed, seller_index, day.toordinal(), "dmg", length=10, alphabet="0123456789"),
+            reimbursement_id=_token(
+                seed, seller_index, day.toordinal(), "dmg", length=10, alphabet="0123456789"
+            ),
             case_id="",
             approved_at=midnight(day) + timedelta(minutes=rng.randint(0, 1439)),
             reason="Damaged_Warehouse",

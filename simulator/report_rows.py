@@ -20,7 +20,12 @@ if TYPE_CHECKING:
 
 Rows = Iterator[dict[str, str]]
 
-CITIES = (("SEATTLE", "WA", "98101"), ("AUSTIN", "TX", "78701"), ("DENVER", "CO", "80202"), ("MIAMI", "FL", "33101"))
+CITIES = (
+    ("SEATTLE", "WA", "98101"),
+    ("AUSTIN", "TX", "78701"),
+    ("DENVER", "CO", "80202"),
+    ("MIAMI", "FL", "33101"),
+)
 
 
 def stamp(moment: datetime) -> str:
@@ -36,7 +41,9 @@ def _address(order: Order) -> tuple[str, str, str]:
     return CITIES[int(order.order_id[-2:]) % len(CITIES)]
 
 
-def fulfilled_shipments(world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime) -> Rows:
+def fulfilled_shipments(
+    world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime
+) -> Rows:
     """GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL: one row per shipped item (FBA orders)."""
     for order in world.orders_between(seller, (start - timedelta(days=4)).date(), end.date()):
         shipped = order.shipped_at
@@ -70,7 +77,9 @@ def fulfilled_shipments(world: World, seller: SellerAccount, marketplaces: set[s
                 "ship-state": state,
                 "ship-postal-code": postal,
                 "ship-country": "US",
-                "item-promotion-discount": amount(-item.promotion_discount) if item.promotion_discount else "0.00",
+                "item-promotion-discount": amount(-item.promotion_discount)
+                if item.promotion_discount
+                else "0.00",
                 "ship-promotion-discount": "0.00",
                 "carrier": order.carrier,
                 "tracking-number": order.tracking_number,
@@ -81,7 +90,9 @@ def fulfilled_shipments(world: World, seller: SellerAccount, marketplaces: set[s
             }
 
 
-def customer_returns(world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime) -> Rows:
+def customer_returns(
+    world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime
+) -> Rows:
     """GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA: one row per returned batch of units."""
     first = (start - generate.ORDER_LAG).date()
     for order in world.orders_between(seller, first, end.date()):
@@ -109,10 +120,17 @@ def customer_returns(world: World, seller: SellerAccount, marketplaces: set[str]
             }
 
 
-_REPORT_STATUS = {"Pending": "Pending", "Unshipped": "Pending", "Shipped": "Shipped", "Canceled": "Cancelled"}
+_REPORT_STATUS = {
+    "Pending": "Pending",
+    "Unshipped": "Pending",
+    "Shipped": "Shipped",
+    "Canceled": "Cancelled",
+}
 
 
-def all_orders_by_last_update(world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime) -> Rows:
+def all_orders_by_last_update(
+    world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime
+) -> Rows:
     """GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL: one row per order item."""
     t = end
     for order in world.orders_between(seller, (start - generate.ORDER_LAG).date(), end.date()):
@@ -130,7 +148,9 @@ def all_orders_by_last_update(world: World, seller: SellerAccount, marketplaces:
                 "purchase-date": stamp(order.purchased_at),
                 "last-updated-date": stamp(updated),
                 "order-status": _REPORT_STATUS[status],
-                "fulfillment-channel": "Amazon" if order.fulfillment_channel == "AFN" else "Merchant",
+                "fulfillment-channel": "Amazon"
+                if order.fulfillment_channel == "AFN"
+                else "Merchant",
                 "sales-channel": order.marketplace_name,
                 "ship-service-level": order.ship_service_level,
                 "product-name": item.product.title,
@@ -145,7 +165,9 @@ def all_orders_by_last_update(world: World, seller: SellerAccount, marketplaces:
                 "shipping-tax": "0.00" if priced else "",
                 "gift-wrap-price": "",
                 "gift-wrap-tax": "",
-                "item-promotion-discount": amount(-item.promotion_discount) if priced and item.promotion_discount else "",
+                "item-promotion-discount": amount(-item.promotion_discount)
+                if priced and item.promotion_discount
+                else "",
                 "ship-promotion-discount": "",
                 "ship-city": city,
                 "ship-state": state,
@@ -158,7 +180,9 @@ def all_orders_by_last_update(world: World, seller: SellerAccount, marketplaces:
             }
 
 
-def reimbursements(world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime) -> Rows:
+def reimbursements(
+    world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime
+) -> Rows:
     """GET_FBA_REIMBURSEMENTS_DATA: one row per reimbursement approved in the range."""
     first = (start - generate.INBOUND_LAG).date()
     day = max(first, world.first_day)
@@ -234,10 +258,24 @@ def settlement_rows(world: World, seller: SellerAccount, group: SettlementGroup)
                 kind = "Promotion" if charge_type == "Promotion" else "ItemPrice"
                 if line.transaction_type == "adjustment":
                     kind = "FBA Inventory Reimbursement"
-                yield {**base, "amount-type": kind, "amount-description": charge_type, "amount": amount(value)}
+                yield {
+                    **base,
+                    "amount-type": kind,
+                    "amount-description": charge_type,
+                    "amount": amount(value),
+                }
             for fee_type, value in line.fees:
-                kind = "ItemFees" if line.transaction_type in ("order", "refund") else "other-transaction"
-                yield {**base, "amount-type": kind, "amount-description": fee_type, "amount": amount(value)}
+                kind = (
+                    "ItemFees"
+                    if line.transaction_type in ("order", "refund")
+                    else "other-transaction"
+                )
+                yield {
+                    **base,
+                    "amount-type": kind,
+                    "amount-description": fee_type,
+                    "amount": amount(value),
+                }
 
 
 def _marketplace(marketplace_id: str) -> str:

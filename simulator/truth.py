@@ -138,7 +138,9 @@ def _shipments(world: World, seller: SellerAccount) -> dict[str, Any]:
     }
 
 
-def _returns_and_refunds(world: World, seller: SellerAccount) -> tuple[dict[str, Any], dict[str, Any]]:
+def _returns_and_refunds(
+    world: World, seller: SellerAccount
+) -> tuple[dict[str, Any], dict[str, Any]]:
     t = world.horizon
     returned: dict[tuple[str, str], int] = defaultdict(int)
     ordered: dict[tuple[str, str], int] = {}
@@ -148,7 +150,9 @@ def _returns_and_refunds(world: World, seller: SellerAccount) -> tuple[dict[str,
     refund_total = ZERO
     for order in world.orders(seller):
         for item in order.items:
-            ordered[(order.order_id, item.sku)] = ordered.get((order.order_id, item.sku), 0) + item.quantity
+            ordered[(order.order_id, item.sku)] = (
+                ordered.get((order.order_id, item.sku), 0) + item.quantity
+            )
         for ret in order.returns:
             if ret.returned_at <= t:
                 returned[(order.order_id, ret.sku)] += ret.quantity
@@ -185,7 +189,8 @@ def _settlements(world: World, seller: SellerAccount) -> dict[str, Any]:
     for event in world.events(seller):
         for line in event_lines(event):
             entry = lines.setdefault(
-                line.transaction_type, {"count": 0, "amount": ZERO, "fees": ZERO, "net_amount": ZERO}
+                line.transaction_type,
+                {"count": 0, "amount": ZERO, "fees": ZERO, "net_amount": ZERO},
             )
             entry["count"] += 1
             entry["amount"] += line.amount
@@ -201,7 +206,9 @@ def _settlements(world: World, seller: SellerAccount) -> dict[str, Any]:
             k: {**v, **{m: _money(v[m]) for m in ("amount", "fees", "net_amount")}}
             for k, v in sorted(lines.items())
         },
-        "fees_by_type": {k: {"count": v["count"], "amount": _money(v["amount"])} for k, v in sorted(fees.items())},
+        "fees_by_type": {
+            k: {"count": v["count"], "amount": _money(v["amount"])} for k, v in sorted(fees.items())
+        },
     }
 
 
@@ -238,4 +245,9 @@ def _reimbursements(world: World, seller: SellerAccount) -> dict[str, Any]:
                 units += r.quantity
                 total += r.amount_total
                 by_reason[r.reason] += 1
-    return {"count": count, "units": units, "amount_total": _money(total), "by_reason": dict(sorted(by_reason.items()))}
+    return {
+        "count": count,
+        "units": units,
+        "amount_total": _money(total),
+        "by_reason": dict(sorted(by_reason.items())),
+    }

@@ -16,7 +16,13 @@ from functools import lru_cache
 from typing import Literal, TypeVar
 
 from simulator import generate
-from simulator.config import MARKETPLACES, VISIBILITY_LAG, SellerAccount, WorldConfig, seller_accounts
+from simulator.config import (
+    MARKETPLACES,
+    VISIBILITY_LAG,
+    SellerAccount,
+    WorldConfig,
+    seller_accounts,
+)
 from simulator.entities import (
     InboundShipment,
     Order,
@@ -97,7 +103,11 @@ class Position:
 
 def event_lines(event: FinancialEvent) -> list[SettlementLine]:
     """The settlement lines of an event: one per item (one for a service fee)."""
-    common = {"posted_at": event.posted_at, "marketplace_id": event.marketplace_id, "currency": event.currency}
+    common = {
+        "posted_at": event.posted_at,
+        "marketplace_id": event.marketplace_id,
+        "currency": event.currency,
+    }
     if event.kind == "shipment":
         assert event.order is not None
         lines = []
@@ -107,7 +117,9 @@ def event_lines(event: FinancialEvent) -> list[SettlementLine]:
                 charges.append(("Promotion", -item.promotion_discount))
             fees = [("Commission", -generate.commission(item.item_price - item.promotion_discount))]
             if event.order.fulfillment_channel == "AFN":
-                fees.insert(0, ("FBAPerUnitFulfillmentFee", -generate.fba_fee(item.product, item.quantity)))
+                fees.insert(
+                    0, ("FBAPerUnitFulfillmentFee", -generate.fba_fee(item.product, item.quantity))
+                )
             lines.append(
                 SettlementLine(
                     transaction_type="order",
@@ -130,7 +142,10 @@ def event_lines(event: FinancialEvent) -> list[SettlementLine]:
                 sku=refund.sku,
                 quantity=refund.quantity,
                 charges=(("Principal", -refund.principal), ("Tax", -refund.tax)),
-                fees=(("Commission", refund.commission_back), ("RefundCommission", -refund.refund_commission)),
+                fees=(
+                    ("Commission", refund.commission_back),
+                    ("RefundCommission", -refund.refund_commission),
+                ),
                 **common,  # type: ignore[arg-type]
             )
         ]
@@ -168,7 +183,9 @@ def settlement_period(moment: datetime) -> int:
 
 
 def period_bounds(period: int) -> tuple[datetime, datetime]:
-    start = generate.midnight(date.fromordinal(SETTLEMENT_EPOCH.toordinal() + period * SETTLEMENT_PERIOD_DAYS))
+    start = generate.midnight(
+        date.fromordinal(SETTLEMENT_EPOCH.toordinal() + period * SETTLEMENT_PERIOD_DAYS)
+    )
     return start, start + timedelta(days=SETTLEMENT_PERIOD_DAYS)
 
 
@@ -181,6 +198,7 @@ class World:
         self._by_id = {s.seller_id: s for s in self.sellers}
         self._now = config.now
         self._lock = threading.Lock()
+        self._totals: dict[tuple[int, datetime], dict[tuple[str, int], Decimal]] = {}
         self._catalogs = [generate.catalog(config.seed, s.index) for s in self.sellers]
         self._orders_on = lru_cache(maxsize=DAY_CACHE_SIZE)(self._generate_orders)
         self._events_on = lru_cache(maxsize=DAY_CACHE_SIZE)(self._generate_events)
@@ -239,7 +257,11 @@ class World:
         seller = self.sellers[seller_index]
         return tuple(
             generate.inbound_on(
-                self.config.seed, seller_index, seller.marketplace_ids[0], self._catalogs[seller_index], day
+                self.config.seed,
+                seller_index,
+                seller.marketplace_ids[0],
+                self._catalogs[seller_index],
+                day,
             )
         )
 
@@ -251,11 +273,24 @@ class World:
         for order in self._orders_on(seller_index, day):
             if order.shipment_posted_at is not None:
                 events.append(
-                    FinancialEvent("shipment", order.shipment_posted_at, order.marketplace_id, order.currency, order=order)
+                    FinancialEvent(
+                        "shipment",
+                        order.shipment_posted_at,
+                        order.marketplace_id,
+                        order.currency,
+                        order=order,
+                    )
                 )
             for refund in order.refunds:
                 events.append(
-                    FinancialEvent("refund", refund.posted_at, order.marketplace_id, order.currency, order=order, refund=refund)
+                    FinancialEvent(
+                        "refund",
+                        refund.posted_at,
+                        order.marketplace_id,
+                        order.currency,
+                        order=order,
+                        refund=refund,
+                    )
                 )
         for reimbursement in self.reimbursements_caused_on(seller, day):
             events.append(
@@ -268,8 +303,14 @@ class World:
                 )
             )
         for marketplace_id in seller.marketplace_ids:
-            for fee in generate.service_fees_on(seed, seller_index, marketplace_id, currency_of(marketplace_id), day):
-                events.append(FinancialEvent("service_fee", fee.posted_at, marketplace_id, fee.currency, fee=fee))
+            for fee in generate.service_fees_on(
+                seed, seller_index, marketplace_id, currency_of(marketplace_id), day
+            ):
+                events.append(
+                    FinancialEvent(
+                        "service_fee", fee.posted_at, marketplace_id, fee.currency, fee=fee
+                    )
+                )
         return tuple(events)
 
     def reimbursements_caused_on(self, seller: SellerAccount, day: date) -> list[Reimbursement]:
@@ -281,7 +322,12 @@ class World:
             out.extend(generate.reimbursements_for(self.config.seed, shipment, currency))
         out.extend(
             generate.warehouse_damage_on(
-                self.config.seed, seller.index, marketplace_id, currency, self._catalogs[seller.index], day
+                self.config.seed,
+                seller.index,
+                marketplace_id,
+                currency,
+                self._catalogs[seller.index],
+                day,
             )
         )
         return out
@@ -318,7 +364,9 @@ class World:
             index = 0
         return page, None
 
-    def _clip(self, start: datetime | None, end: datetime | None, lag: timedelta) -> tuple[date, date]:
+    def _clip(
+        self, start: datetime | None, end: datetime | None, lag: timedelta
+    ) -> tuple[date, date]:
         first = self.first_day if start is None else max(self.first_day, (start - lag).date())
         last_moment = self.horizon if end is None else min(end, self.horizon)
         return first, last_moment.date()
@@ -377,7 +425,9 @@ class World:
                 return False
             return not wanted_ids or order.order_id in wanted_ids
 
-        return self._scan(lambda d: self._orders_on(seller.index, d), first, last, keep, position, limit)
+        return self._scan(
+            lambda d: self._orders_on(seller.index, d), first, last, keep, position, limit
+        )
 
     def order(self, seller: SellerAccount, order_id: str) -> Order | None:
         """One order by id, or None if it does not exist (yet)."""
@@ -395,7 +445,9 @@ class World:
 
     # -- inbound -------------------------------------------------------------------------
 
-    def inbound_shipments(self, seller: SellerAccount, as_of: datetime | None = None) -> Iterator[InboundShipment]:
+    def inbound_shipments(
+        self, seller: SellerAccount, as_of: datetime | None = None
+    ) -> Iterator[InboundShipment]:
         t = as_of or self.horizon
         for day in self.days(self.config.start, t):
             for shipment in self._inbound_on(seller.index, day):
@@ -429,7 +481,9 @@ class World:
                 return False
             return not wanted or shipment.shipment_id in wanted
 
-        return self._scan(lambda d: self._inbound_on(seller.index, d), first, last, keep, position, limit)
+        return self._scan(
+            lambda d: self._inbound_on(seller.index, d), first, last, keep, position, limit
+        )
 
     # -- finances ------------------------------------------------------------------------
 
@@ -464,9 +518,14 @@ class World:
                 return False
             if hi is not None and event.posted_at >= hi:
                 return False
-            if group_key is not None and (event.marketplace_id, settlement_period(event.posted_at)) != group_key:
+            if (
+                group_key is not None
+                and (event.marketplace_id, settlement_period(event.posted_at)) != group_key
+            ):
                 return False
-            return order_id is None or (event.order is not None and event.order.order_id == order_id)
+            return order_id is None or (
+                event.order is not None and event.order.order_id == order_id
+            )
 
         if order_id is not None:
             order = self.order(seller, order_id)
@@ -474,7 +533,9 @@ class World:
                 return [], None
             first = max(first, order.purchased_at.date())
             last = min(last, order.purchased_at.date())
-        return self._scan(lambda d: self._events_on(seller.index, d), first, last, keep, position, limit)
+        return self._scan(
+            lambda d: self._events_on(seller.index, d), first, last, keep, position, limit
+        )
 
     def events(self, seller: SellerAccount) -> Iterator[FinancialEvent]:
         """Every event posted by the horizon."""
@@ -484,27 +545,48 @@ class World:
                 if event.posted_at <= t:
                     yield event
 
+    def _group_totals(self, seller: SellerAccount) -> dict[tuple[str, int], Decimal]:
+        """Net total per (marketplace, period) as of the horizon; one scan per clock move."""
+        key = (seller.index, self.horizon)
+        cached = self._totals.get(key)
+        if cached is not None:
+            return cached
+        totals: dict[tuple[str, int], Decimal] = {}
+        for event in self.events(seller):
+            period_key = (event.marketplace_id, settlement_period(event.posted_at))
+            totals[period_key] = totals.get(period_key, Decimal("0.00")) + sum(
+                (line.net_amount for line in event_lines(event)), Decimal("0.00")
+            )
+        with self._lock:
+            # Only the latest horizon is worth keeping.
+            self._totals = {k: v for k, v in self._totals.items() if k[1] == self.horizon}
+            self._totals[key] = totals
+        return totals
+
     def settlement_groups(self, seller: SellerAccount) -> list[SettlementGroup]:
         """Every settlement period from the world's first day to the horizon, per marketplace."""
         t = self.horizon
-        totals: dict[tuple[str, int], Decimal] = {}
-        for event in self.events(seller):
-            key = (event.marketplace_id, settlement_period(event.posted_at))
-            totals[key] = totals.get(key, Decimal("0.00")) + sum(
-                (line.net_amount for line in event_lines(event)), Decimal("0.00")
-            )
+        totals = self._group_totals(seller)
         groups = []
         for marketplace_id in seller.marketplace_ids:
             for period in range(settlement_period(self.config.start), settlement_period(t) + 1):
-                groups.append(self._group(seller, marketplace_id, period, totals.get((marketplace_id, period))))
+                groups.append(
+                    self._group(
+                        seller, marketplace_id, period, totals.get((marketplace_id, period))
+                    )
+                )
         return groups
 
-    def _group(self, seller: SellerAccount, marketplace_id: str, period: int, total: Decimal | None) -> SettlementGroup:
+    def _group(
+        self, seller: SellerAccount, marketplace_id: str, period: int, total: Decimal | None
+    ) -> SettlementGroup:
         start, end = period_bounds(period)
         closed = end <= self.horizon
         transfer_at = end + timedelta(days=1)
         return SettlementGroup(
-            group_id=generate.settlement_group_id(self.config.seed, seller.index, marketplace_id, period),
+            group_id=generate.settlement_group_id(
+                self.config.seed, seller.index, marketplace_id, period
+            ),
             marketplace_id=marketplace_id,
             currency=currency_of(marketplace_id),
             start=start,
@@ -514,7 +596,9 @@ class World:
             transfer_at=transfer_at if closed and transfer_at <= self.horizon else None,
         )
 
-    def group_events(self, seller: SellerAccount, group: SettlementGroup) -> Iterator[FinancialEvent]:
+    def group_events(
+        self, seller: SellerAccount, group: SettlementGroup
+    ) -> Iterator[FinancialEvent]:
         """The events of one settlement group, streamed (the group may be large)."""
         t = min(self.horizon, group.end)
         first = max(self.first_day, (group.start - EVENT_LAG).date())
@@ -552,7 +636,9 @@ class World:
             raise KeyError(f"report type {report_type} has no generator")
         return render(self, seller, set(marketplace_ids), start, t)
 
-    def settlement_report_rows(self, seller: SellerAccount, group_id: str) -> Iterator[dict[str, str]]:
+    def settlement_report_rows(
+        self, seller: SellerAccount, group_id: str
+    ) -> Iterator[dict[str, str]]:
         from simulator import report_rows
 
         group = self.settlement_group(seller, group_id)
@@ -560,7 +646,13 @@ class World:
             return iter(())
         return report_rows.settlement_rows(self, seller, group)
 
-    def iter_days(self, first: date, last: date, source: Callable[[int, date], Iterable[T]], seller: SellerAccount) -> Iterator[T]:
+    def iter_days(
+        self,
+        first: date,
+        last: date,
+        source: Callable[[int, date], Iterable[T]],
+        seller: SellerAccount,
+    ) -> Iterator[T]:
         day = max(first, self.first_day)
         while day <= last:
             yield from source(seller.index, day)
@@ -569,8 +661,12 @@ class World:
     def orders_between(self, seller: SellerAccount, first: date, last: date) -> Iterator[Order]:
         return self.iter_days(first, last, self._orders_on, seller)
 
-    def inbound_between(self, seller: SellerAccount, first: date, last: date) -> Iterator[InboundShipment]:
+    def inbound_between(
+        self, seller: SellerAccount, first: date, last: date
+    ) -> Iterator[InboundShipment]:
         return self.iter_days(first, last, self._inbound_on, seller)
 
-    def events_between(self, seller: SellerAccount, first: date, last: date) -> Iterator[FinancialEvent]:
+    def events_between(
+        self, seller: SellerAccount, first: date, last: date
+    ) -> Iterator[FinancialEvent]:
         return self.iter_days(first, last, self._events_on, seller)

@@ -24,7 +24,9 @@ def pg_dsn() -> str:
     try:
         psycopg2.connect(dsn, connect_timeout=5).close()
     except psycopg2.OperationalError as error:
-        pytest.fail(f"PostgreSQL is not reachable at {dsn}: {error.args[0].strip()}\n{START_PG_HINT}")
+        pytest.fail(
+            f"PostgreSQL is not reachable at {dsn}: {error.args[0].strip()}\n{START_PG_HINT}"
+        )
     return dsn
 
 

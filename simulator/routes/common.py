@@ -71,14 +71,18 @@ def check_before(request: Request, name: str, value: datetime | None) -> datetim
     if value is None:
         return latest
     if value > latest:
-        raise invalid_input(f"{name} must be a date at least two minutes before the time of the request.")
+        raise invalid_input(
+            f"{name} must be a date at least two minutes before the time of the request."
+        )
     return value
 
 
 def check_marketplaces(seller: SellerAccount, marketplace_ids: list[str], name: str) -> None:
     unknown = [m for m in marketplace_ids if m not in seller.marketplace_ids]
     if unknown:
-        raise invalid_input(f"Invalid {name}: {', '.join(unknown)} is not a marketplace of this seller.")
+        raise invalid_input(
+            f"Invalid {name}: {', '.join(unknown)} is not a marketplace of this seller."
+        )
 
 
 def filters_digest(request: Request, token_names: tuple[str, ...]) -> str:
@@ -92,7 +96,9 @@ def encode_token(position: Position, digest: str, extra: Mapping[str, Any] | Non
     return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
 
 
-def decode_token(token: str, digest: str | None, name: str = "NextToken") -> tuple[Position, dict[str, Any]]:
+def decode_token(
+    token: str, digest: str | None, name: str = "NextToken"
+) -> tuple[Position, dict[str, Any]]:
     """The position a token resumes at; `digest` (when given) must match the filters."""
     try:
         payload = json.loads(base64.urlsafe_b64decode(token.encode()))
@@ -100,7 +106,9 @@ def decode_token(token: str, digest: str | None, name: str = "NextToken") -> tup
     except (ValueError, KeyError, TypeError):
         raise invalid_input(f"Invalid {name}.") from None
     if digest is not None and payload.get("f") != digest:
-        raise invalid_input(f"Invalid {name}: include the same arguments as the call that produced it.")
+        raise invalid_input(
+            f"Invalid {name}: include the same arguments as the call that produced it."
+        )
     return position, payload
 
 

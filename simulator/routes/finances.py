@@ -57,8 +57,12 @@ def group_body(group: SettlementGroup) -> dict[str, Any]:
     return body
 
 
-def _components(pairs: tuple[tuple[str, Any], ...], kind: str, currency: str) -> list[dict[str, Any]]:
-    key, amount_key = ("ChargeType", "ChargeAmount") if kind == "charge" else ("FeeType", "FeeAmount")
+def _components(
+    pairs: tuple[tuple[str, Any], ...], kind: str, currency: str
+) -> list[dict[str, Any]]:
+    key, amount_key = (
+        ("ChargeType", "ChargeAmount") if kind == "charge" else ("FeeType", "FeeAmount")
+    )
     return [{key: name, amount_key: currency_v0(value, currency)} for name, value in pairs]
 
 
@@ -136,7 +140,9 @@ def _items_of(event: FinancialEvent) -> list[str]:
     return [item.order_item_id for item in event.order.items]
 
 
-def events_payload(events: list[FinancialEvent], following: Position | None, digest: str) -> dict[str, Any]:
+def events_payload(
+    events: list[FinancialEvent], following: Position | None, digest: str
+) -> dict[str, Any]:
     lists: dict[str, list[dict[str, Any]]] = {name: [] for name in EVENT_LISTS}
     for event in events:
         name, body = event_body(event)
@@ -193,7 +199,7 @@ def list_financial_event_groups(request: Request) -> dict[str, Any]:
 
 
 @router.get("/finances/v0/financialEventGroups/{eventGroupId}/financialEvents")
-def list_financial_events_by_group_id(eventGroupId: str, request: Request) -> dict[str, Any]:  # noqa: N803
+def list_financial_events_by_group_id(eventGroupId: str, request: Request) -> dict[str, Any]:
     """listFinancialEventsByGroupId."""
     seller = seller_of(request)
     world = world_of(request)
@@ -225,13 +231,17 @@ def list_financial_events(request: Request) -> dict[str, Any]:
     if too_long:
         return events_payload([], None, digest)
     events, following = world_of(request).search_events(
-        seller, posted_after=after, posted_before=before, position=_position(request, digest), limit=limit
+        seller,
+        posted_after=after,
+        posted_before=before,
+        position=_position(request, digest),
+        limit=limit,
     )
     return events_payload(events, following, digest)
 
 
 @router.get("/finances/v0/orders/{orderId}/financialEvents")
-def list_financial_events_by_order_id(orderId: str, request: Request) -> dict[str, Any]:  # noqa: N803
+def list_financial_events_by_order_id(orderId: str, request: Request) -> dict[str, Any]:
     """listFinancialEventsByOrderId."""
     seller = seller_of(request)
     limit = int_param(request, "MaxResultsPerPage", 100, 1, 100)

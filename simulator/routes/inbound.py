@@ -76,7 +76,9 @@ def item_bodies(shipment: InboundShipment, request: Request) -> list[dict[str, A
     ]
 
 
-def _query(request: Request, allowed: tuple[str, ...]) -> tuple[str, dict[str, Any], Position | None]:
+def _query(
+    request: Request, allowed: tuple[str, ...]
+) -> tuple[str, dict[str, Any], Position | None]:
     """QueryType's filters: from the request, or (NEXT_TOKEN) carried inside the token."""
     seller = seller_of(request)
     marketplace_id = request.query_params.get("MarketplaceId")
@@ -111,10 +113,16 @@ def _query(request: Request, allowed: tuple[str, ...]) -> tuple[str, dict[str, A
     if before < after:
         raise invalid_input("LastUpdatedBefore must be after LastUpdatedAfter.")
     statuses = list_param(request, "ShipmentStatusList")
-    return query_type, {"after": after.isoformat(), "before": before.isoformat(), "statuses": statuses}, None
+    return (
+        query_type,
+        {"after": after.isoformat(), "before": before.isoformat(), "statuses": statuses},
+        None,
+    )
 
 
-def _search(request: Request, filters: dict[str, Any], position: Position | None, limit: int) -> tuple[list[InboundShipment], Position | None]:
+def _search(
+    request: Request, filters: dict[str, Any], position: Position | None, limit: int
+) -> tuple[list[InboundShipment], Position | None]:
     from datetime import datetime
 
     return world_of(request).search_inbound(
@@ -134,14 +142,16 @@ def get_shipments(request: Request) -> dict[str, Any]:
     query_type, filters, position = _query(request, ("SHIPMENT", "DATE_RANGE", "NEXT_TOKEN"))
     shipments, following = _search(request, filters, position, SHIPMENTS_PER_PAGE)
     t = world_of(request).horizon
-    payload: dict[str, Any] = {"ShipmentData": [shipment_body(s, s.status_at(t)) for s in shipments]}
+    payload: dict[str, Any] = {
+        "ShipmentData": [shipment_body(s, s.status_at(t)) for s in shipments]
+    }
     if following is not None:
         payload["NextToken"] = encode_token(following, "", {"q": query_type, "filters": filters})
     return {"payload": payload}
 
 
 @router.get("/fba/inbound/v0/shipments/{shipmentId}/items")
-def get_shipment_items_by_shipment_id(shipmentId: str, request: Request) -> dict[str, Any]:  # noqa: N803
+def get_shipment_items_by_shipment_id(shipmentId: str, request: Request) -> dict[str, Any]:
     """getShipmentItemsByShipmentId: every item of one shipment."""
     shipments, _ = _search(request, {"ids": [shipmentId]}, None, 1)
     if not shipments:
@@ -154,7 +164,9 @@ def get_shipment_items(request: Request) -> dict[str, Any]:
     """getShipmentItems: items of shipments updated in a date range (DATE_RANGE / NEXT_TOKEN)."""
     query_type, filters, position = _query(request, ("DATE_RANGE", "NEXT_TOKEN"))
     shipments, following = _search(request, filters, position, ITEM_SHIPMENTS_PER_PAGE)
-    payload: dict[str, Any] = {"ItemData": [item for s in shipments for item in item_bodies(s, request)]}
+    payload: dict[str, Any] = {
+        "ItemData": [item for s in shipments for item in item_bodies(s, request)]
+    }
     if following is not None:
         payload["NextToken"] = encode_token(following, "", {"q": query_type, "filters": filters})
     return {"payload": payload}

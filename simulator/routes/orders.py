@@ -26,7 +26,12 @@ from simulator.routes.common import (
 
 router = APIRouter()
 
-STATUS_2026 = {"Pending": "PENDING", "Unshipped": "UNSHIPPED", "Shipped": "SHIPPED", "Canceled": "CANCELLED"}
+STATUS_2026 = {
+    "Pending": "PENDING",
+    "Unshipped": "UNSHIPPED",
+    "Shipped": "SHIPPED",
+    "Canceled": "CANCELLED",
+}
 V0_FROM_2026 = {v: k for k, v in STATUS_2026.items()}
 FULFILLED_BY = {"AFN": "AMAZON", "MFN": "MERCHANT"}
 SERVICE_LEVEL_2026 = {
@@ -75,7 +80,10 @@ def order_2026(order: Order, request: Request) -> dict[str, Any]:
             ]
             if item.promotion_discount:
                 breakdowns.append(
-                    {"type": "DISCOUNT", "subtotal": money_2026(-item.promotion_discount, order.currency)}
+                    {
+                        "type": "DISCOUNT",
+                        "subtotal": money_2026(-item.promotion_discount, order.currency),
+                    }
                 )
             entry["proceeds"] = {
                 "proceedsTotal": money_2026(
@@ -114,7 +122,9 @@ def order_2026(order: Order, request: Request) -> dict[str, Any]:
                 "carrier": order.carrier,
                 "shipTime": iso(order.shipped_at),
                 "trackingNumber": order.tracking_number,
-                "packageItems": [{"orderItemId": i.order_item_id, "quantity": i.quantity} for i in order.items],
+                "packageItems": [
+                    {"orderItemId": i.order_item_id, "quantity": i.quantity} for i in order.items
+                ],
             }
         ]
     return body
@@ -130,10 +140,14 @@ def _window(request: Request, names: tuple[str, str, str, str]) -> dict[str, Any
     updated_after = date_param(request, updated_after_name)
     updated_before = date_param(request, updated_before_name)
     if (created_after is None) == (updated_after is None):
-        raise invalid_input(f"Exactly one of {created_after_name} and {updated_after_name} must be provided.")
+        raise invalid_input(
+            f"Exactly one of {created_after_name} and {updated_after_name} must be provided."
+        )
     if created_after is not None:
         if updated_before is not None:
-            raise invalid_input(f"{updated_before_name} cannot be combined with {created_after_name}.")
+            raise invalid_input(
+                f"{updated_before_name} cannot be combined with {created_after_name}."
+            )
         created_before = check_before(request, created_before_name, created_before)
         if created_before < created_after:
             raise invalid_input(f"{created_before_name} must be on or after {created_after_name}.")
@@ -151,11 +165,19 @@ def _window(request: Request, names: tuple[str, str, str, str]) -> dict[str, Any
 def search_orders(request: Request) -> dict[str, Any]:
     """searchOrders: orders created or updated in a window, items inline."""
     seller = seller_of(request)
-    window = _window(request, ("createdAfter", "createdBefore", "lastUpdatedAfter", "lastUpdatedBefore"))
+    window = _window(
+        request, ("createdAfter", "createdBefore", "lastUpdatedAfter", "lastUpdatedBefore")
+    )
     marketplace_ids = list_param(request, "marketplaceIds")
     check_marketplaces(seller, marketplace_ids, "marketplaceIds")
-    statuses = [V0_FROM_2026[s] for s in list_param(request, "fulfillmentStatuses") if s in V0_FROM_2026]
-    channels = [{"AMAZON": "AFN", "MERCHANT": "MFN"}[c] for c in list_param(request, "fulfilledBy") if c in ("AMAZON", "MERCHANT")]
+    statuses = [
+        V0_FROM_2026[s] for s in list_param(request, "fulfillmentStatuses") if s in V0_FROM_2026
+    ]
+    channels = [
+        {"AMAZON": "AFN", "MERCHANT": "MFN"}[c]
+        for c in list_param(request, "fulfilledBy")
+        if c in ("AMAZON", "MERCHANT")
+    ]
     limit = int_param(request, "maxResultsPerPage", 100, 1, 100)
     digest = filters_digest(request, ("paginationToken",))
     token = request.query_params.get("paginationToken")
@@ -180,7 +202,7 @@ def search_orders(request: Request) -> dict[str, Any]:
 
 
 @router.get("/orders/2026-01-01/orders/{orderId}")
-def get_order_2026(orderId: str, request: Request) -> dict[str, Any]:  # noqa: N803 - Amazon's name
+def get_order_2026(orderId: str, request: Request) -> dict[str, Any]:
     """getOrder (2026-01-01)."""
     order = world_of(request).order(seller_of(request), orderId)
     if order is None:
@@ -193,7 +215,9 @@ def order_v0(order: Order, request: Request) -> dict[str, Any]:
     t = world_of(request).horizon
     status = order.status_at(t)
     shipped_units = sum(i.quantity for i in order.items) if status == "Shipped" else 0
-    unshipped_units = 0 if status in ("Shipped", "Canceled") else sum(i.quantity for i in order.items)
+    unshipped_units = (
+        0 if status in ("Shipped", "Canceled") else sum(i.quantity for i in order.items)
+    )
     body: dict[str, Any] = {
         "AmazonOrderId": order.order_id,
         "PurchaseDate": iso(order.purchased_at),
@@ -233,7 +257,9 @@ def get_orders_v0(request: Request) -> dict[str, Any]:
         raise invalid_input("MarketplaceIds is required.")
     check_marketplaces(seller, marketplace_ids, "MarketplaceIds")
     order_ids = list_param(request, "AmazonOrderIds")
-    window = _window(request, ("CreatedAfter", "CreatedBefore", "LastUpdatedAfter", "LastUpdatedBefore"))
+    window = _window(
+        request, ("CreatedAfter", "CreatedBefore", "LastUpdatedAfter", "LastUpdatedBefore")
+    )
     statuses = list_param(request, "OrderStatuses")
     channels = list_param(request, "FulfillmentChannels")
     limit = int_param(request, "MaxResultsPerPage", 100, 1, 100)
@@ -261,7 +287,7 @@ def get_orders_v0(request: Request) -> dict[str, Any]:
 
 
 @router.get("/orders/v0/orders/{orderId}")
-def get_order_v0(orderId: str, request: Request) -> dict[str, Any]:  # noqa: N803
+def get_order_v0(orderId: str, request: Request) -> dict[str, Any]:
     """getOrder (v0)."""
     order = world_of(request).order(seller_of(request), orderId)
     if order is None:
@@ -270,7 +296,7 @@ def get_order_v0(orderId: str, request: Request) -> dict[str, Any]:  # noqa: N80
 
 
 @router.get("/orders/v0/orders/{orderId}/orderItems")
-def get_order_items_v0(orderId: str, request: Request) -> dict[str, Any]:  # noqa: N803
+def get_order_items_v0(orderId: str, request: Request) -> dict[str, Any]:
     """getOrderItems (v0): pricing is left out while an order is Pending, as Amazon does."""
     world = world_of(request)
     order = world.order(seller_of(request), orderId)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+
 import pytest
 
-from simulator.config import SellerAccount, SimulatorSettings, WorldConfig
+from simulator.config import SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
 from simulator.world import World
 from tests.simulator.spapi import Client

@@ -22,7 +22,18 @@ from tests.simulator.conftest import NOW
 from tests.simulator.spapi import Client
 
 CLARIO = str(Path(sys.executable).with_name("clario"))
-WORLD_ARGS = ["--seed", "11", "--sellers", "2", "--history-days", "20", "--orders-per-day", "6", "--now", NOW.isoformat()]
+WORLD_ARGS = [
+    "--seed",
+    "11",
+    "--sellers",
+    "2",
+    "--history-days",
+    "20",
+    "--orders-per-day",
+    "6",
+    "--now",
+    NOW.isoformat(),
+]
 
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
@@ -41,7 +52,13 @@ def test_sellers_json_lists_credentials() -> None:
     assert result.returncode == 0, result.stderr
     sellers = json.loads(result.stdout)
     assert len(sellers) == 2
-    assert set(sellers[0]) == {"seller_id", "marketplace_ids", "client_id", "client_secret", "refresh_token"}
+    assert set(sellers[0]) == {
+        "seller_id",
+        "marketplace_ids",
+        "client_id",
+        "client_secret",
+        "refresh_token",
+    }
 
 
 def test_bad_options_name_the_option() -> None:
@@ -86,7 +103,9 @@ def served() -> Iterator[str]:
 
 def test_serve_answers_an_sp_api_client(served: str) -> None:
     sellers = json.loads(_run("simulator", "sellers", *WORLD_ARGS, "--json").stdout)
-    seller = SellerAccount(index=0, **{k: tuple(v) if k == "marketplace_ids" else v for k, v in sellers[0].items()})
+    seller = SellerAccount(
+        index=0, **{k: tuple(v) if k == "marketplace_ids" else v for k, v in sellers[0].items()}
+    )
     client = Client(served, seller)
     since = (NOW - timedelta(days=3)).strftime("%Y-%m-%dT%H:%M:%SZ")
     body = client.get("/orders/2026-01-01/orders", {"createdAfter": since})

@@ -20,7 +20,9 @@ def _groups(client: Client) -> list[dict[str, Any]]:
     body = client.get(GROUPS, {"MaxResultsPerPage": 2})
     groups.extend(body["payload"]["FinancialEventGroupList"])
     while "NextToken" in body["payload"]:
-        body = client.get(GROUPS, {"MaxResultsPerPage": 2, "NextToken": body["payload"]["NextToken"]})
+        body = client.get(
+            GROUPS, {"MaxResultsPerPage": 2, "NextToken": body["payload"]["NextToken"]}
+        )
         groups.extend(body["payload"]["FinancialEventGroupList"])
     return groups
 
@@ -64,12 +66,18 @@ def test_groups_page_and_match_the_truth(client: Client, world: World) -> None:
     assert [g["FinancialEventGroupId"] for g in groups] == [p["group_id"] for p in truth["periods"]]
     assert [g["ProcessingStatus"] for g in groups].count("Open") == truth["open"] == 1
     closed = [g for g in groups if g["ProcessingStatus"] == "Closed"]
-    assert all(g["FundTransferStatus"] == "Succeeded" and "FinancialEventGroupEnd" in g for g in closed)
+    assert all(
+        g["FundTransferStatus"] == "Succeeded" and "FinancialEventGroupEnd" in g for g in closed
+    )
 
 
 def test_events_by_group_reconcile_with_original_total(client: Client) -> None:
     for group in _groups(client):
-        lists = _events(client, f"{GROUPS}/{group['FinancialEventGroupId']}/financialEvents", {"MaxResultsPerPage": 40})
+        lists = _events(
+            client,
+            f"{GROUPS}/{group['FinancialEventGroupId']}/financialEvents",
+            {"MaxResultsPerPage": 40},
+        )
         assert _net(lists) == Decimal(str(group["OriginalTotal"]["CurrencyAmount"])), group
 
 
@@ -79,9 +87,13 @@ def test_events_by_group_are_every_settlement_line(client: Client, world: World)
     for group in _groups(client):
         lists = _events(client, f"{GROUPS}/{group['FinancialEventGroupId']}/financialEvents", {})
         counts["order"] += sum(len(e["ShipmentItemList"]) for e in lists["ShipmentEventList"])
-        counts["refund"] += sum(len(e["ShipmentItemAdjustmentList"]) for e in lists["RefundEventList"])
+        counts["refund"] += sum(
+            len(e["ShipmentItemAdjustmentList"]) for e in lists["RefundEventList"]
+        )
         counts["service_fee"] += len(lists["ServiceFeeEventList"])
-        counts["adjustment"] += sum(len(e["AdjustmentItemList"]) for e in lists["AdjustmentEventList"])
+        counts["adjustment"] += sum(
+            len(e["AdjustmentItemList"]) for e in lists["AdjustmentEventList"]
+        )
     assert counts == {k: v["count"] for k, v in truth.items()}
 
 
@@ -106,10 +118,16 @@ def test_posted_date_rules(client: Client, world: World) -> None:
 
 
 def test_events_by_order_id(client: Client, world: World) -> None:
-    order = next(o for o in world.orders(client.seller) if o.refunds and o.refunds[0].posted_at <= world.horizon)
+    order = next(
+        o
+        for o in world.orders(client.seller)
+        if o.refunds and o.refunds[0].posted_at <= world.horizon
+    )
     lists = _events(client, f"/finances/v0/orders/{order.order_id}/financialEvents", {})
     assert [e["AmazonOrderId"] for e in lists["ShipmentEventList"]] == [order.order_id]
-    assert len(lists["RefundEventList"]) == sum(1 for r in order.refunds if r.posted_at <= world.horizon)
+    assert len(lists["RefundEventList"]) == sum(
+        1 for r in order.refunds if r.posted_at <= world.horizon
+    )
 
 
 def test_unknown_group_is_404(client: Client) -> None:

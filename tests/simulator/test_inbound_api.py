@@ -20,7 +20,12 @@ def _pages(client: Client, path: str, params: dict[str, Any], key: str) -> list[
     while "NextToken" in body["payload"]:
         marketplace = params["MarketplaceId"]
         body = client.get(
-            path, {"QueryType": "NEXT_TOKEN", "NextToken": body["payload"]["NextToken"], "MarketplaceId": marketplace}
+            path,
+            {
+                "QueryType": "NEXT_TOKEN",
+                "NextToken": body["payload"]["NextToken"],
+                "MarketplaceId": marketplace,
+            },
         )
         records.extend(body["payload"][key])
     return records
@@ -35,7 +40,9 @@ def _date_range(client: Client, world: World) -> dict[str, Any]:
     }
 
 
-def test_shipments_by_date_range_page_exactly_once(client: Client, world: World, monkeypatch: Any) -> None:
+def test_shipments_by_date_range_page_exactly_once(
+    client: Client, world: World, monkeypatch: Any
+) -> None:
     import simulator.routes.inbound as inbound
 
     monkeypatch.setattr(inbound, "SHIPMENTS_PER_PAGE", 4)  # force several pages from a small world
@@ -55,11 +62,16 @@ def test_item_quantities_match_the_truth(client: Client, world: World) -> None:
 
 def test_shipment_query_by_status_and_id(client: Client, world: World) -> None:
     marketplace = client.seller.marketplace_ids[0]
-    closed = client.get(SHIPMENTS, {"QueryType": "SHIPMENT", "MarketplaceId": marketplace, "ShipmentStatusList": "CLOSED"})
+    closed = client.get(
+        SHIPMENTS,
+        {"QueryType": "SHIPMENT", "MarketplaceId": marketplace, "ShipmentStatusList": "CLOSED"},
+    )
     statuses = {s["ShipmentStatus"] for s in closed["payload"]["ShipmentData"]}
     assert statuses == {"CLOSED"}
     first = closed["payload"]["ShipmentData"][0]["ShipmentId"]
-    by_id = client.get(SHIPMENTS, {"QueryType": "SHIPMENT", "MarketplaceId": marketplace, "ShipmentIdList": first})
+    by_id = client.get(
+        SHIPMENTS, {"QueryType": "SHIPMENT", "MarketplaceId": marketplace, "ShipmentIdList": first}
+    )
     assert [s["ShipmentId"] for s in by_id["payload"]["ShipmentData"]] == [first]
     items = client.get(f"{SHIPMENTS}/{first}/items")["payload"]["ItemData"]
     assert items and all(i["ShipmentId"] == first for i in items)
@@ -67,7 +79,17 @@ def test_shipment_query_by_status_and_id(client: Client, world: World) -> None:
 
 def test_inbound_validation(client: Client, world: World) -> None:
     marketplace = client.seller.marketplace_ids[0]
-    assert client.call("GET", SHIPMENTS, {"QueryType": "SHIPMENT", "MarketplaceId": marketplace}).status_code == 400
+    assert (
+        client.call(
+            "GET", SHIPMENTS, {"QueryType": "SHIPMENT", "MarketplaceId": marketplace}
+        ).status_code
+        == 400
+    )
     assert client.call("GET", SHIPMENTS, {"QueryType": "DATE_RANGE"}).status_code == 400
-    assert client.call("GET", ITEMS, {"QueryType": "SHIPMENT", "MarketplaceId": marketplace}).status_code == 400
+    assert (
+        client.call(
+            "GET", ITEMS, {"QueryType": "SHIPMENT", "MarketplaceId": marketplace}
+        ).status_code
+        == 400
+    )
     assert client.call("GET", f"{SHIPMENTS}/FBA15NOPE/items").status_code == 404

@@ -1,8 +1,8 @@
 """The simulator's HTTP plumbing, over real HTTP on loopback: LWA, auth, rate limits,
 headers, request log, faults, static sandbox, and the model-derived routing tables.
 
-The real `World` is not needed here: `StubWorld` has exactly what the plumbing relies on
-(`config`, `sellers`, `now`, `set_now`), and data endpoints come from a tiny test router.
+The plumbing only relies on the world's sellers and clock; data endpoints come from a tiny
+test router that echoes what the middleware put on the request.
 """
 
 from __future__ import annotations
@@ -26,23 +26,16 @@ from simulator.config import (
     SellerAccount,
     SimulatorSettings,
     WorldConfig,
-    seller_accounts,
 )
 from simulator.server import RunningSimulator
+from simulator.world import World
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-class StubWorld:
-    """The part of simulator.world.World the plumbing may use."""
-
-    def __init__(self, sellers: int = 2) -> None:
-        self.config = WorldConfig(seed=11, sellers=sellers, now=NOW)
-        self.sellers: list[SellerAccount] = seller_accounts(self.config)
-        self.now = self.config.now
-
-    def set_now(self, now: datetime) -> None:
-        self.now = now
+def _world(sellers: int = 2) -> World:
+    """A real world; the plumbing tests only use its sellers and clock."""
+    return World(WorldConfig(seed=11, sellers=sellers, history_days=5, orders_per_day=2, now=NOW))
 
 
 def _echo(request: Request) -> dict[str, Any]:
@@ -78,24 +71,24 @@ def _test_router() -> APIRouter:
 
 
 @pytest.fixture
-def world() -> StubWorld:
+def world() -> World:
     """A fresh world; its sellers equal the shared simulator's (same config)."""
-    return StubWorld()
+    return _world()
 
 
-def _start(world: StubWorld, **settings: Any) -> RunningSimulator:
+def _start(world: World, **settings: Any) -> RunningSimulator:
     return RunningSimulator(world, SimulatorSettings(**settings), routers=[_test_router()])
 
 
 @pytest.fixture(scope="module")
-def _shared() -> Iterator[tuple[RunningSimulator, StubWorld]]:
-    shared_world = StubWorld()
+def _shared() -> Iterator[tuple[RunningSimulator, World]]:
+    shared_world = _world()
     with _start(shared_world) as running:
         yield running, shared_world
 
 
 @pytest.fixture
-def sim(_shared: tuple[RunningSimulator, StubWorld]) -> RunningSimulator:
+def sim(_shared: tuple[RunningSimulator, World]) -> RunningSimulator:
     """A default-settings simulator shared by the module, reset for each test.
 
     Starting a server per test costs ~0.15 s; resetting the clock, the log and the token
@@ -252,7 +245,7 @@ def test_validate_response_reports_the_failure() -> None:
 # -- LWA --------------------------------------------------------------------------------
 
 
-def test_lwa_exchanges_a_refresh_token(sim: RunningSimulator, world: StubWorld) -> None:
+def test_lwa_exchanges_a_refresh_token(sim: RunningSimulator, world: World) -> None:
     seller = world.sellers[0]
     response = _lwa(
         sim,
@@ -271,7 +264,7 @@ def test_lwa_exchanges_a_refresh_token(sim: RunningSimulator, world: StubWorld) 
     assert _login(sim, seller) != body["access_token"]
 
 
-def test_lwa_accepts_json_too(sim: RunningSimulator, world: StubWorld) -> None:
+def test_lwa_accepts_json_too(sim: RunningSimulator, world: World) -> None:
     seller = world.sellers[1]
     response = requests.post(
         sim.base_url + "/auth/o2/token",
@@ -303,7 +296,7 @@ def test_lwa_accepts_json_too(sim: RunningSimulator, world: StubWorld) -> None:
 )
 def test_lwa_errors(
     sim: RunningSimulator,
-    world: StubWorld,
+    world: World,
     change: dict[str, str | None],
     status: int,
     error: str,
@@ -329,7 +322,7 @@ def test_lwa_errors(
 # -- auth, headers, routing -------------------------------------------------------------
 
 
-def test_authenticated_request_reaches_the_route(sim: RunningSimulator, world: StubWorld) -> None:
+def test_authenticated_request_reaches_the_route(sim: RunningSimulator, world: World) -> None:
     token = _login(sim, world.sellers[1])
     response = _get(sim, "/orders/2026-01-01/orders/112-3", token)
     assert response.status_code == 200
@@ -360,7 +353,7 @@ def test_bad_access_tokens_get_403(sim: RunningSimulator, token: str | None, det
     assert response.headers["Date"] == http_date(NOW)
 
 
-def test_access_tokens_expire(world: StubWorld) -> None:
+def test_access_tokens_expire(world: World) -> None:
     with _start(world, token_ttl_seconds=1) as sim:
         token = _login(sim, world.sellers[0])
         assert _get(sim, "/orders/2026-01-01/orders/1", token).status_code == 200
@@ -381,7 +374,7 @@ def test_unknown_paths_answer_404_in_sp_api_shape(sim: RunningSimulator) -> None
 
 
 def test_operation_without_a_route_answers_404_after_auth(
-    sim: RunningSimulator, world: StubWorld
+    sim: RunningSimulator, world: World
 ) -> None:
     # getReportSchedules is in the models but the test router does not serve it.
     assert _get(sim, "/reports/2021-06-30/schedules", None).status_code == 403
@@ -391,16 +384,14 @@ def test_operation_without_a_route_answers_404_after_auth(
     assert response.headers["x-amzn-RateLimit-Limit"] == "0.0222"
 
 
-def test_a_crashing_route_answers_500_internal_failure(
-    sim: RunningSimulator, world: StubWorld
-) -> None:
+def test_a_crashing_route_answers_500_internal_failure(sim: RunningSimulator, world: World) -> None:
     response = _get(sim, "/orders/v0/orders/1", _login(sim, world.sellers[0]))
     assert response.status_code == 500
     assert _error(response)["code"] == "InternalFailure"
     assert response.headers["x-amzn-RateLimit-Limit"] == "0.5"
 
 
-def test_date_header_follows_the_simulated_clock(sim: RunningSimulator, world: StubWorld) -> None:
+def test_date_header_follows_the_simulated_clock(sim: RunningSimulator, world: World) -> None:
     assert requests.get(sim.base_url + "/_simulator/clock", timeout=5).json() == {
         "now": NOW.isoformat()
     }
@@ -426,7 +417,7 @@ def test_health(sim: RunningSimulator) -> None:
 # -- rate limits ------------------------------------------------------------------------
 
 
-def test_rate_limit_burst_then_429_then_refill(world: StubWorld) -> None:
+def test_rate_limit_burst_then_429_then_refill(world: World) -> None:
     # getInventorySummaries is 2 req/s, burst 2; scaled by 5: burst 10, 10 tokens/s.
     with _start(world, rate_scale=5) as sim:
         token = _login(sim, world.sellers[0])
@@ -448,7 +439,7 @@ def test_rate_limit_burst_then_429_then_refill(world: StubWorld) -> None:
         assert _get(sim, path, token).status_code == 200
 
 
-def test_scaled_header_is_a_plain_decimal(world: StubWorld) -> None:
+def test_scaled_header_is_a_plain_decimal(world: World) -> None:
     with _start(world, rate_scale=0.5) as sim:
         response = _get(sim, "/orders/2026-01-01/orders/1", None)
         assert response.headers["x-amzn-RateLimit-Limit"] == "0.25"
@@ -457,7 +448,7 @@ def test_scaled_header_is_a_plain_decimal(world: StubWorld) -> None:
 # -- request log ------------------------------------------------------------------------
 
 
-def test_request_log_records_operations_but_never_secrets(world: StubWorld, tmp_path: Path) -> None:
+def test_request_log_records_operations_but_never_secrets(world: World, tmp_path: Path) -> None:
     log_file = tmp_path / "requests.jsonl"
     seller = world.sellers[0]
     with _start(world, request_log_path=log_file) as sim:
@@ -514,7 +505,7 @@ def test_request_log_records_operations_but_never_secrets(world: StubWorld, tmp_
 # -- faults -----------------------------------------------------------------------------
 
 
-def test_revocation_fault_turns_refresh_into_invalid_grant(world: StubWorld) -> None:
+def test_revocation_fault_turns_refresh_into_invalid_grant(world: World) -> None:
     faults = FaultConfig(revoke_after_requests=2)
     with _start(world, faults=faults) as sim:
         seller = world.sellers[0]
@@ -535,7 +526,7 @@ def test_revocation_fault_turns_refresh_into_invalid_grant(world: StubWorld) -> 
         assert _get(sim, "/orders/2026-01-01/orders/3", token).ok
 
 
-def test_expiry_fault_expires_access_tokens_once(world: StubWorld) -> None:
+def test_expiry_fault_expires_access_tokens_once(world: World) -> None:
     faults = FaultConfig(expire_tokens_after_requests=2)
     with _start(world, faults=faults) as sim:
         token = _login(sim, world.sellers[0])
@@ -548,13 +539,13 @@ def test_expiry_fault_expires_access_tokens_once(world: StubWorld) -> None:
         assert all(_get(sim, "/orders/2026-01-01/orders/4", fresh).ok for _ in range(3))
 
 
-def _fault_statuses(world: StubWorld, faults: FaultConfig, count: int) -> list[int]:
+def _fault_statuses(world: World, faults: FaultConfig, count: int) -> list[int]:
     with _start(world, faults=faults, rate_scale=100) as sim:
         token = _login(sim, world.sellers[0])
         return [_get(sim, "/orders/2026-01-01/orders/1", token).status_code for _ in range(count)]
 
 
-def test_random_faults_are_deterministic_per_seed(world: StubWorld) -> None:
+def test_random_faults_are_deterministic_per_seed(world: World) -> None:
     faults = FaultConfig(rate_429=0.2, rate_5xx=0.2)
     first = _fault_statuses(world, faults, 40)
     assert _fault_statuses(world, faults, 40) == first
@@ -563,7 +554,7 @@ def test_random_faults_are_deterministic_per_seed(world: StubWorld) -> None:
     assert set(first) <= {200, 429, 500, 503}
 
 
-def test_fault_errors_have_sp_api_shape_and_headers(world: StubWorld) -> None:
+def test_fault_errors_have_sp_api_shape_and_headers(world: World) -> None:
     with _start(world, faults=FaultConfig(rate_5xx=1.0)) as sim:
         response = _get(sim, "/orders/2026-01-01/orders/1", _login(sim, world.sellers[0]))
         assert response.status_code in (500, 503)
@@ -574,7 +565,7 @@ def test_fault_errors_have_sp_api_shape_and_headers(world: StubWorld) -> None:
         _login(sim, world.sellers[0])
 
 
-def test_slow_fault_delays_the_answer(world: StubWorld) -> None:
+def test_slow_fault_delays_the_answer(world: World) -> None:
     with _start(world, faults=FaultConfig(rate_slow=1.0, slow_seconds=0.3)) as sim:
         token = _login(sim, world.sellers[0])
         started = time.perf_counter()
@@ -624,7 +615,7 @@ def _sandbox_request(
     return path, query, body, headers
 
 
-def test_sandbox_serves_every_static_example(world: StubWorld) -> None:
+def test_sandbox_serves_every_static_example(world: World) -> None:
     examples = [(op, ex) for op in spec.operations() for ex in sandbox.examples(op)]
     assert len(examples) == 88
     assert {op.model for op, _ in examples} == set(spec.model_names()) - {"fbaInventory"}
@@ -658,7 +649,7 @@ def test_sandbox_serves_every_static_example(world: StubWorld) -> None:
     assert invalid == INVALID_SANDBOX_BODIES
 
 
-def test_sandbox_matching_rules(world: StubWorld) -> None:
+def test_sandbox_matching_rules(world: World) -> None:
     with _start(world, sandbox=True) as sim:
         token = _login(sim, world.sellers[0])
         path = "/orders/v0/orders"
@@ -705,7 +696,7 @@ def test_sandbox_matching_rules(world: StubWorld) -> None:
         assert _get(sim, path, None, **base).status_code == 403
 
 
-def test_sandbox_throttles_at_5_per_second_burst_15(world: StubWorld) -> None:
+def test_sandbox_throttles_at_5_per_second_burst_15(world: World) -> None:
     with _start(world, sandbox=True) as sim:
         token = _login(sim, world.sellers[0])
         statuses = [

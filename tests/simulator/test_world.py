@@ -47,21 +47,32 @@ def test_settlement_periods_reconcile_with_their_lines() -> None:
 
 def test_truth_is_internally_consistent() -> None:
     for seller in world_truth(World(SMALL_WORLD))["sellers"]:
-        orders, shipments, returns, refunds = (seller[k] for k in ("orders", "shipments", "returns", "refunds"))
+        orders, shipments, returns, refunds = (
+            seller[k] for k in ("orders", "shipments", "returns", "refunds")
+        )
         assert orders["count"] == sum(orders["by_status"].values())
         assert set(orders["by_status"]) <= {"PENDING", "UNSHIPPED", "SHIPPED", "CANCELLED"}
-        assert shipments["missing_units"] == shipments["inbound_expected_units"] - shipments["inbound_received_units"]
+        assert (
+            shipments["missing_units"]
+            == shipments["inbound_expected_units"] - shipments["inbound_received_units"]
+        )
         assert 0 < returns["partial"] < returns["count"] <= returns["report_rows"]
         assert refunds["without_return"] > 0
         lines = seller["settlements"]["lines_by_type"]
         assert set(lines) == {"order", "refund", "service_fee", "adjustment"}
         for line in lines.values():
             assert Decimal(line["amount"]) + Decimal(line["fees"]) == Decimal(line["net_amount"])
-        fee_total = sum(Decimal(f["amount"]) for f in seller["settlements"]["fees_by_type"].values())
+        fee_total = sum(
+            Decimal(f["amount"]) for f in seller["settlements"]["fees_by_type"].values()
+        )
         assert fee_total == sum(Decimal(v["fees"]) for v in lines.values())
-        period_total = sum(Decimal(p["original_total"]) for p in seller["settlement_periods"]["periods"])
+        period_total = sum(
+            Decimal(p["original_total"]) for p in seller["settlement_periods"]["periods"]
+        )
         assert period_total == sum(Decimal(v["net_amount"]) for v in lines.values())
-        assert Decimal(seller["reimbursements"]["amount_total"]) == Decimal(lines["adjustment"]["amount"])
+        assert Decimal(seller["reimbursements"]["amount_total"]) == Decimal(
+            lines["adjustment"]["amount"]
+        )
         assert {"lost", "received"} <= set(shipments["inbound"])
 
 
@@ -80,10 +91,16 @@ def test_the_clock_reveals_late_changes_and_late_events() -> None:
         before = {o.order_id: o.status_at(world.horizon) for o in world.orders(seller)}
         events_before = sum(1 for _ in world.events(seller))
         later = NOW + timedelta(days=2)
-        answer = requests.post(simulator.base_url + "/_simulator/clock", json={"now": later.isoformat()}, timeout=5)
+        answer = requests.post(
+            simulator.base_url + "/_simulator/clock", json={"now": later.isoformat()}, timeout=5
+        )
         assert answer.status_code == 200
         assert world.now == later
-        changed = [o for o in world.orders(seller) if o.order_id in before and o.status_at(world.horizon) != before[o.order_id]]
+        changed = [
+            o
+            for o in world.orders(seller)
+            if o.order_id in before and o.status_at(world.horizon) != before[o.order_id]
+        ]
         assert changed, "some orders placed before the first horizon change status after it"
         body = client.get(
             "/orders/2026-01-01/orders",
@@ -102,5 +119,11 @@ def test_default_world_has_every_case_the_marts_must_handle() -> None:
         assert seller["shipments"]["lost_units"] > 0
         assert seller["reimbursements"]["by_reason"].keys() == {"Lost_Inbound", "Damaged_Warehouse"}
     seller = world.sellers[0]
-    late = [o for o in world.orders(seller) if o.shipment_posted_at and o.shipped_at and o.shipment_posted_at - o.shipped_at > timedelta(days=2)]
+    late = [
+        o
+        for o in world.orders(seller)
+        if o.shipment_posted_at
+        and o.shipped_at
+        and o.shipment_posted_at - o.shipped_at > timedelta(days=2)
+    ]
     assert late, "some shipment events post days late"
