@@ -73,6 +73,14 @@ def _token(
     return "".join(out)
 
 
+def _base36(number: int) -> str:
+    digits = []
+    while number:
+        number, rest = divmod(number, 36)
+        digits.append("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[rest])
+    return "".join(reversed(digits)) or "0"
+
+
 def midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
@@ -194,6 +202,7 @@ def _order(
         )
 
     fulfillment_center = rng.choice(FULFILLMENT_CENTERS)
+    serial = (ordinal * 100_000 + index) * 100 + seller_index % 100
     order = Order(
         seller_index=seller_index,
         order_id=order_id,
@@ -210,9 +219,9 @@ def _order(
         canceled_at=canceled_at,
         shipped_at=shipped_at,
         shipment_posted_at=posted_at,
-        shipment_id="D" + _token(seed, order_id, "shipment", length=8),
-        tracking_number="TBA"
-        + _token(seed, order_id, "tracking", length=12, alphabet="0123456789"),
+        # Unique per (seller, day, index) by construction; hashing here would be the hot path.
+        shipment_id="D" + _base36(serial),
+        tracking_number=f"TBA{serial:015d}",
         carrier=rng.choice(CARRIERS),
         fulfillment_center=fulfillment_center,
     )

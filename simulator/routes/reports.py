@@ -47,6 +47,7 @@ from simulator.report_formats import (
     malformed_lines,
     tsv_lines,
 )
+from simulator.routes.common import check_marketplaces, iso, list_param
 
 router = APIRouter()
 
@@ -207,11 +208,6 @@ def _seller(request: Request) -> SellerAccount:
     return seller
 
 
-def iso(value: datetime) -> str:
-    """ISO 8601 in UTC to the second with a `Z`, as SP-API writes date-times."""
-    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def parse_datetime(name: str, value: object) -> datetime:
     """An ISO 8601 date-time parameter; naive values are taken as UTC."""
     if not isinstance(value, str) or not value:
@@ -362,9 +358,7 @@ async def create_report(request: Request) -> JSONResponse:
     fmt = _check_report_type(body.get("reportType"))
     seller, world, settings = _seller(request), _world(request), _settings(request)
     marketplaces = _string_list("marketplaceIds", body.get("marketplaceIds"), 1, 25)
-    foreign = [m for m in marketplaces if m not in seller.marketplace_ids]
-    if foreign:
-        raise invalid_input(f"Invalid marketplaceIds: {', '.join(foreign)}.")
+    check_marketplaces(seller, marketplaces, "marketplaceIds")
     options = body.get("reportOptions")
     if options is not None and not (
         isinstance(options, dict) and all(isinstance(v, str) for v in options.values())
@@ -443,11 +437,8 @@ _LIST_PARAMS = (
 
 
 def _query_list(request: Request, name: str) -> list[str] | None:
-    """An array query parameter: CSV (the models declare no collectionFormat) or repeated."""
-    raw = request.query_params.getlist(name)
-    if not raw:
-        return None
-    return [item for value in raw for item in value.split(",") if item]
+    """An array query parameter, or None when absent (an empty value is an empty list)."""
+    return list_param(request, name) if name in request.query_params else None
 
 
 @dataclass(frozen=True)
@@ -660,7 +651,8 @@ def _document_lines(
 
 def _gzip_stream(lines: Iterator[str]) -> Iterator[bytes]:
     """Gzip-compress lines incrementally: memory stays at one chunk, whatever the size."""
-    compressor = zlib.compressobj(6, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # 16+: gzip header
+    # Level 1: on loopback, speed matters more than size. 16 + MAX_WBITS: a gzip container.
+    compressor = zlib.compressobj(1, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
     buffer: list[bytes] = []
     size = 0
     for line in lines:
