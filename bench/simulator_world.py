@@ -43,8 +43,13 @@ def generator_throughput(config: WorldConfig) -> None:
     events = sum(1 for _ in world.events(seller))
     elapsed = time.perf_counter() - started
     print(
-        f"generator: {events:,} financial events in {elapsed:.1f} s = {events / elapsed:,.0f} events/s"
+        f"generator: {events:,} financial events in {elapsed:.1f} s"
+        f" = {events / elapsed:,.0f} events/s"
     )
+
+
+def _since(started: float) -> float:
+    return time.perf_counter() - started
 
 
 def _peak_rss_mib(pid: int) -> float:
@@ -109,9 +114,7 @@ def served_memory(config: WorldConfig, args: list[str]) -> None:
         )
         groups.raise_for_status()
         group_list = groups.json()["payload"]["FinancialEventGroupList"]
-        print(
-            f"simulator: settlement scan of the whole world in {time.perf_counter() - started:.1f} s"
-        )
+        print(f"simulator: settlement scan of the whole world in {_since(started):.1f} s")
 
         params = {"lastUpdatedAfter": (NOW - timedelta(days=30)).strftime("%Y-%m-%dT%H:%M:%SZ")}
         started = time.perf_counter()
@@ -146,9 +149,7 @@ def served_memory(config: WorldConfig, args: list[str]) -> None:
             next_token = payload.get("NextToken")
             if not next_token:
                 break
-        print(
-            f"simulator: {events:,} events of one settlement group in {time.perf_counter() - started:.1f} s"
-        )
+        print(f"simulator: {events:,} events of one settlement group in {_since(started):.1f} s")
 
         started = time.perf_counter()
         created = session.post(
@@ -179,9 +180,7 @@ def served_memory(config: WorldConfig, args: list[str]) -> None:
             with gzip.GzipFile(fileobj=download.raw) as text:
                 for _ in text:
                     rows += 1
-        print(
-            f"simulator: fulfilled-shipments report of {rows:,} rows streamed in {time.perf_counter() - started:.1f} s"
-        )
+        print(f"simulator: shipments report, {rows:,} rows streamed in {_since(started):.1f} s")
         print(
             f"simulator: peak RSS serving a {args[args.index('--orders-per-day') + 1]}/day world: "
             f"{_peak_rss_mib(process.pid):,.0f} MiB"
@@ -203,9 +202,7 @@ def main() -> None:
         seed=7, sellers=1, history_days=options.days, orders_per_day=per_day, now=NOW
     )
     os.environ.setdefault("DO_NOT_TRACK", "1")
-    print(
-        f"world: seed 7, 1 seller, {options.days} days x {per_day:,} orders/day (~{options.orders:,} orders)"
-    )
+    print(f"world: seed 7, 1 seller, {options.days} days x {per_day:,} orders/day")
     generator_throughput(config)
     served_memory(
         config,
