@@ -254,11 +254,11 @@ def _advance(
     started = r.created_time + timedelta(seconds=delay / 3)
     if elapsed < delay / 3:
         return  # still IN_QUEUE
-    if elapsed < delay:
-        r.status, r.processing_start = "IN_PROGRESS", started
-        return
     with store.lock:
-        if r.status in _TERMINAL:  # another request finished it meanwhile
+        if r.status in _TERMINAL:  # cancelled or finished by another request meanwhile
+            return
+        if elapsed < delay:
+            r.status, r.processing_start = "IN_PROGRESS", started
             return
         r.processing_start = started
         r.processing_end = r.created_time + timedelta(seconds=delay)
@@ -424,16 +424,6 @@ def cancel_report(report_id: str, request: Request) -> Response:
             )
         report.status = "CANCELLED"
     return Response(status_code=200)
-
-
-_LIST_PARAMS = (
-    "reportTypes",
-    "processingStatuses",
-    "marketplaceIds",
-    "pageSize",
-    "createdSince",
-    "createdUntil",
-)
 
 
 def _query_list(request: Request, name: str) -> list[str] | None:

@@ -15,7 +15,9 @@ def _git_blob_sha1(path: Path) -> str:
 
 
 def test_every_vendored_model_matches_its_upstream_blob() -> None:
-    table = re.findall(r"^\| (\S+) \| \S+ \| ([0-9a-f]{40}) \|", (MODELS / "README.md").read_text(), re.M)
+    table = re.findall(
+        r"^\| (\S+) \| \S+ \| ([0-9a-f]{40}) \|", (MODELS / "README.md").read_text(), re.M
+    )
     assert len(table) == 10
     for name, sha in table:
         assert _git_blob_sha1(MODELS / name) == sha, name
