@@ -82,10 +82,15 @@ def served_memory(config: WorldConfig, args: list[str]) -> None:
             "0",
             *args,
         ],
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"the simulator exited: {process.stderr.read() if process.stderr else ''}"
+                )
             try:
                 if requests.get(base + "/_simulator/health", timeout=1).ok:
                     break

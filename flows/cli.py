@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from flows.demo import demo
+from flows.sync_command import sync
 from simulator.cli import app as simulator_app
 
 app = typer.Typer(
@@ -14,6 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(simulator_app, name="simulator")
 app.command()(demo)
+app.command()(sync)
 
 
 if __name__ == "__main__":

@@ -37,7 +37,9 @@ SETTLEMENT_PERIOD_DAYS = 14
 # Periods are aligned to a fixed Monday so a group's bounds never depend on the config.
 SETTLEMENT_EPOCH = date(2020, 1, 6)
 EVENT_LAG = max(generate.ORDER_LAG, generate.INBOUND_LAG)
-DAY_CACHE_SIZE = 96
+# Days kept generated: enough for a page scan to resume without regenerating, and small
+# enough that a world of millions of orders never sits in memory.
+DAY_CACHE_SIZE = 8
 
 T = TypeVar("T")
 EventKind = Literal["shipment", "refund", "service_fee", "adjustment"]

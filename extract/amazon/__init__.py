@@ -1,0 +1,452 @@
+"""The Amazon SP-API source: one dlt source per seller, one resource (or pair) per data set.
+
+Resources are generators that page through the API or stream report documents; the
+client (`extract.spapi`) does auth, pacing and retries, so nothing here knows about them.
+Every row carries `seller_id`, `marketplace_id`, `is_sandbox` and `source_report`.
+
+Failure rules (DESIGN.md "Late and mutable data"): a report slice that ends FATAL, or a
+report not finished when the run ends, stops that resource *before* any later slice, so
+its cursor never passes data that failed to load; the next run starts there again. An
+API error after retries raises, so the data set's load (and its cursor) is not committed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from typing import Any
+
+import dlt
+from dlt.extract.resource import DltResource
+
+from extract.amazon.helpers import (
+    EventIdentity,
+    check_row,
+    event_table,
+    iso,
+    marketplace_id_of,
+    orders_from_report,
+    parse_time,
+    plan_windows,
+    window_key,
+)
+from extract.amazon.settings import (
+    ALL_ORDERS_BY_LAST_UPDATE,
+    API_LAG,
+    CUSTOMER_RETURNS,
+    FULFILLED_SHIPMENTS,
+    REIMBURSEMENTS,
+    REPORT_CHECKS,
+)
+from extract.run import DataSetRun
+from extract.spapi.client import SpApiClient, SpApiError
+from extract.spapi.config import SellerConfig
+from extract.spapi.reports import (
+    ReportFailed,
+    ReportNotReady,
+    create_report,
+    download_report_rows,
+    wait_for_report,
+)
+from extract.sync_settings import SyncSettings
+
+log = logging.getLogger("clario.extract")
+
+REJECTED_TABLE = "rejected_rows"
+
+
+class SellerContext:
+    """What every resource of one seller's source shares."""
+
+    def __init__(
+        self, seller: SellerConfig, client: SpApiClient, settings: SyncSettings, now: datetime
+    ) -> None:
+        self.seller = seller
+        self.client = client
+        self.settings = settings
+        self.now = now  # the server's clock when the run started
+        self.until = now - API_LAG
+
+    @property
+    def primary_marketplace(self) -> str:
+        return self.seller.marketplace_ids[0]
+
+    def common(self, source_report: str, marketplace_id: str | None = None) -> dict[str, Any]:
+        return {
+            "seller_id": self.seller.seller_id,
+            "marketplace_id": marketplace_id or self.primary_marketplace,
+            "is_sandbox": self.seller.sandbox,
+            "source_report": source_report,
+        }
+
+    def rejected(
+        self, resource: str, source_report: str, line: int, raw: str | None, reason: str
+    ) -> Any:
+        """A row that could not be parsed: kept raw, with why, in `rejected_rows`."""
+        return dlt.mark.with_table_name(
+            {
+                **self.common(source_report),
+                "resource": resource,
+                "line_number": line,
+                "raw_line": raw,
+                "reason": reason,
+            },
+            REJECTED_TABLE,
+        )
+
+
+def _finished_reports(
+    ctx: SellerContext, run: DataSetRun, report_type: str, start: datetime, until: datetime
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(source_report, report) for each slice of [start, until), oldest first, once finished.
+
+    Reports still pending from an earlier run are collected first instead of being asked
+    for again; a slice that is not ready or ends FATAL stops the walk (see module doc).
+    """
+    state = dlt.current.resource_state()
+    pending: dict[str, str] = state.setdefault("pending_reports", {})
+    windows = plan_windows(pending, start, until)
+    # Ask for every slice first: Amazon prepares them side by side while we wait.
+    for window_start, window_end in windows:
+        key = window_key(window_start, window_end)
+        if key not in pending:
+            pending[key] = create_report(
+                ctx.client, report_type, ctx.seller.marketplace_ids, window_start, window_end
+            )
+    for window_start, window_end in windows:
+        key = window_key(window_start, window_end)
+        report_id = pending[key]
+        try:
+            report = wait_for_report(
+                ctx.client,
+                report_id,
+                first_delay=ctx.settings.report_poll_seconds,
+                timeout=ctx.settings.report_wait_seconds,
+            )
+        except ReportNotReady as not_ready:
+            run.report(report_type, report_id, not_ready.status, key)
+            run.pending = True
+            run.note(
+                f"report {report_id} ({key}) is still {not_ready.status}; the next run collects it"
+            )
+            return
+        except ReportFailed:
+            del pending[key]
+            run.report(report_type, report_id, "FATAL", key)
+            run.fail(
+                f"{report_type} for {key} ended FATAL (report {report_id}); the next run asks again"
+            )
+            return
+        run.report(report_type, report_id, report["processingStatus"], key)
+        yield f"{report_type}:{report_id}", report
+        del pending[key]
+        run.window(window_start, window_end)
+
+
+def _report_values(
+    ctx: SellerContext,
+    run: DataSetRun,
+    resource: str,
+    report_type: str,
+    source_report: str,
+    report: dict[str, Any],
+) -> Iterator[Any]:
+    """A finished report's good rows as dicts by column name; bad rows as `rejected_rows`."""
+    if report["processingStatus"] != "DONE":
+        return  # CANCELLED: Amazon found no data for the range
+    checks = REPORT_CHECKS[report_type]
+    for parsed in download_report_rows(
+        ctx.client, report["reportDocumentId"], validate=lambda row: check_row(row, checks)
+    ):
+        if parsed.values is None:
+            run.rejected += 1
+            yield ctx.rejected(
+                resource, source_report, parsed.line_number, parsed.raw, parsed.reason or ""
+            )
+        else:
+            yield parsed.values
+
+
+def _report_rows(
+    ctx: SellerContext, run: DataSetRun, resource: str, report_type: str, start: datetime
+) -> Iterator[Any]:
+    """Rows of a report type since `start`, each stamped with the report it came from."""
+    for source_report, report in _finished_reports(ctx, run, report_type, start, ctx.until):
+        for row in _report_values(ctx, run, resource, report_type, source_report, report):
+            if isinstance(row, dict):
+                run.rows += 1
+                yield {**row, **ctx.common(source_report)}
+            else:
+                yield row
+
+
+def _sandbox_tolerant(ctx: SellerContext, run: DataSetRun, rows: Iterator[Any]) -> Iterator[Any]:
+    """Amazon's static sandbox answers 400 to requests it has no example for: empty, not failed."""
+    try:
+        yield from rows
+    except SpApiError as error:
+        if not (ctx.seller.sandbox and error.status == 400):
+            raise
+        run.note(f"sandbox has no example for {error.operation}: treated as empty")
+
+
+@dlt.source(name="spapi")
+def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list[DltResource]:
+    """Every resource of one seller. `runs(name)` gives the run record of a data set."""
+    settings = ctx.settings
+    since = iso(settings.start)
+    groups_since = iso(settings.start - settings.group_lookback)
+
+    @dlt.resource(name="orders", primary_key="orderId", write_disposition="merge")
+    def orders(
+        updated: dlt.sources.incremental[str] = dlt.sources.incremental(
+            "lastUpdatedTime",
+            initial_value=since,
+            lag=settings.orders_overlap.total_seconds(),
+        ),
+    ) -> Iterator[Any]:
+        """Orders with their items: all-orders reports for long history, then searchOrders."""
+        run = runs("orders")
+        start = parse_time(updated.start_value or since)
+        api_start = start
+        backfill_until = ctx.until - settings.backfill_after
+        if start < backfill_until:
+            yield from _sandbox_tolerant(
+                ctx, run, _orders_backfill(ctx, run, start, backfill_until)
+            )
+            if run.failed or run.pending:
+                return
+            api_start = backfill_until
+        params = {
+            "lastUpdatedAfter": iso(api_start),
+            "marketplaceIds": ",".join(ctx.seller.marketplace_ids),
+            "maxResultsPerPage": 100,
+            "includedData": "PROCEEDS,PACKAGES",
+        }
+        pages = ctx.client.paginate(
+            "searchOrders", "/orders/2026-01-01/orders", params, style="pagination"
+        )
+        for page in _sandbox_tolerant(ctx, run, pages):
+            batch = [
+                {
+                    **order,
+                    **ctx.common(
+                        "searchOrders", order.get("salesChannel", {}).get("marketplaceId")
+                    ),
+                }
+                for order in page.get("orders", [])
+            ]
+            run.rows += len(batch)
+            yield batch
+        run.window(api_start, ctx.until)
+
+    def report_resource(
+        name: str, report_type: str, cursor: str, primary_key: list[str]
+    ) -> DltResource:
+        @dlt.resource(name=name, primary_key=primary_key, write_disposition="merge")
+        def resource(
+            cursor_value: dlt.sources.incremental[str] = dlt.sources.incremental(
+                cursor,
+                initial_value=since,
+                lag=settings.report_lookback.total_seconds(),
+                on_cursor_value_missing="include",
+            ),
+        ) -> Iterator[Any]:
+            run = runs(name)
+            start = parse_time(cursor_value.start_value or since)
+            yield from _sandbox_tolerant(ctx, run, _report_rows(ctx, run, name, report_type, start))
+
+        return resource
+
+    @dlt.resource(name="inbound_shipments", primary_key="ShipmentId", write_disposition="merge")
+    def inbound_shipments(
+        window: dlt.sources.incremental[str] = dlt.sources.incremental(
+            "last_updated_before",
+            initial_value=since,
+            lag=settings.inbound_lookback.total_seconds(),
+        ),
+    ) -> Iterator[Any]:
+        """Inbound shipments to FBA updated since the last run (status, destination)."""
+        yield from _inbound(
+            ctx,
+            runs("inbound"),
+            window.start_value or since,
+            "getShipments",
+            "/fba/inbound/v0/shipments",
+            "ShipmentData",
+        )
+
+    @dlt.resource(
+        name="inbound_shipment_items",
+        primary_key=["ShipmentId", "SellerSKU"],
+        write_disposition="merge",
+    )
+    def inbound_shipment_items(
+        window: dlt.sources.incremental[str] = dlt.sources.incremental(
+            "last_updated_before",
+            initial_value=since,
+            lag=settings.inbound_lookback.total_seconds(),
+        ),
+    ) -> Iterator[Any]:
+        """Items of those shipments: QuantityShipped and QuantityReceived."""
+        yield from _inbound(
+            ctx,
+            runs("inbound"),
+            window.start_value or since,
+            "getShipmentItems",
+            "/fba/inbound/v0/shipmentItems",
+            "ItemData",
+        )
+
+    @dlt.resource(
+        name="financial_event_groups",
+        primary_key="FinancialEventGroupId",
+        write_disposition="merge",
+    )
+    def financial_event_groups(
+        started: dlt.sources.incremental[str] = dlt.sources.incremental(
+            "FinancialEventGroupStart",
+            initial_value=groups_since,
+            lag=settings.group_lookback.total_seconds(),
+        ),
+    ) -> Iterator[Any]:
+        """Settlement periods; those started within the look-back are listed again."""
+        run = runs("finances")
+        params = {
+            "MaxResultsPerPage": 100,
+            "FinancialEventGroupStartedAfter": started.start_value or groups_since,
+        }
+        rows = ctx.client.paginate(
+            "listFinancialEventGroups", "/finances/v0/financialEventGroups", params, style="payload"
+        )
+        for page in _sandbox_tolerant(ctx, run, rows):
+            groups = [
+                {**group, **ctx.common("listFinancialEventGroups")}
+                for group in page.get("payload", {}).get("FinancialEventGroupList", [])
+            ]
+            yield groups
+
+    @dlt.transformer(
+        data_from=financial_event_groups,
+        name="financial_events",
+        primary_key="event_id",
+        write_disposition="merge",
+    )
+    def financial_events(groups: list[dict[str, Any]]) -> Iterator[Any]:
+        """Events of each group, one table per event list; closed groups are read once."""
+        run = runs("finances")
+        state = dlt.current.resource_state()
+        read: list[str] = state.setdefault("closed_groups_read", [])
+        for group in groups:
+            group_id = group["FinancialEventGroupId"]
+            if group_id in read:
+                continue
+            identity = EventIdentity(group_id)
+            path = f"/finances/v0/financialEventGroups/{group_id}/financialEvents"
+            pages = ctx.client.paginate(
+                "listFinancialEventsByGroupId", path, {"MaxResultsPerPage": 100}, style="payload"
+            )
+            for page in _sandbox_tolerant(ctx, run, pages):
+                for list_name, events in page.get("payload", {}).get("FinancialEvents", {}).items():
+                    for event in events:
+                        marketplace = marketplace_id_of(
+                            event.get("MarketplaceName"), ctx.primary_marketplace
+                        )
+                        record = {
+                            **event,
+                            "event_id": identity(list_name, event),
+                            "event_list": list_name,
+                            "financial_event_group_id": group_id,
+                            **ctx.common("listFinancialEventsByGroupId", marketplace),
+                        }
+                        run.rows += 1
+                        yield dlt.mark.with_table_name(record, event_table(list_name))
+            if group.get("ProcessingStatus") == "Closed":
+                read.append(group_id)
+        run.window(settings.start, ctx.until)
+
+    return [
+        orders,
+        report_resource(
+            "fba_shipments",
+            FULFILLED_SHIPMENTS,
+            "shipment-date",
+            ["shipment-id", "shipment-item-id"],
+        ),
+        report_resource(
+            "customer_returns",
+            CUSTOMER_RETURNS,
+            "return-date",
+            ["order-id", "sku", "return-date", "license-plate-number"],
+        ),
+        report_resource(
+            "reimbursements", REIMBURSEMENTS, "approval-date", ["reimbursement-id", "sku"]
+        ),
+        inbound_shipments,
+        inbound_shipment_items,
+        financial_event_groups,
+        financial_events,
+    ]
+
+
+def _orders_backfill(
+    ctx: SellerContext, run: DataSetRun, start: datetime, until: datetime
+) -> Iterator[Any]:
+    """Orders from all-orders reports over [start, until): bulk history without paging the API."""
+    for source_report, report in _finished_reports(
+        ctx, run, ALL_ORDERS_BY_LAST_UPDATE, start, until
+    ):
+        rejected: list[Any] = []
+
+        def good_rows(
+            source_report: str = source_report,
+            report: dict[str, Any] = report,
+            rejected: list[Any] = rejected,
+        ) -> Iterator[dict[str, str]]:
+            for row in _report_values(
+                ctx, run, "orders", ALL_ORDERS_BY_LAST_UPDATE, source_report, report
+            ):
+                if isinstance(row, dict):
+                    yield row
+                else:
+                    rejected.append(row)
+
+        for order in orders_from_report(good_rows(), ctx.primary_marketplace):
+            run.rows += 1
+            yield {**order, **ctx.common(source_report, order["salesChannel"]["marketplaceId"])}
+            yield from rejected
+            rejected.clear()
+        yield from rejected
+
+
+def _inbound(
+    ctx: SellerContext, run: DataSetRun, start_value: str, operation: str, path: str, key: str
+) -> Iterator[Any]:
+    before = iso(ctx.until)
+    seen: set[tuple[str, str]] = set()
+    for marketplace_id in ctx.seller.marketplace_ids:
+        params = {
+            "QueryType": "DATE_RANGE",
+            "MarketplaceId": marketplace_id,
+            "LastUpdatedAfter": start_value,
+            "LastUpdatedBefore": before,
+        }
+        pages = ctx.client.paginate(operation, path, params, style="inbound")
+        for page in _sandbox_tolerant(ctx, run, pages):
+            batch = []
+            for record in page.get("payload", {}).get(key, []):
+                identity = (record.get("ShipmentId", ""), record.get("SellerSKU", ""))
+                if identity in seen:  # the same shipment listed under two marketplaces
+                    continue
+                seen.add(identity)
+                batch.append(
+                    {
+                        **record,
+                        "last_updated_before": before,
+                        **ctx.common(operation, marketplace_id),
+                    }
+                )
+            run.rows += len(batch)
+            yield batch
+    run.window(parse_time(start_value), ctx.until)

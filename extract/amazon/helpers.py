@@ -1,0 +1,211 @@
+"""Pure helpers of the Amazon source: row checks, report windows, event identities.
+
+Nothing here talks HTTP; the resources in `__init__.py` combine these with the client.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from extract.amazon.settings import MARKETPLACE_IDS_BY_NAME, REPORT_SLICE, ReportChecks
+
+
+def parse_time(value: str) -> datetime:
+    """An ISO 8601 timestamp as Amazon writes them ('Z' or an offset), in UTC."""
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def check_row(row: dict[str, str], checks: ReportChecks) -> str | None:
+    """Why a report row cannot be loaded, or None when it can."""
+    for column in checks.required:
+        if not row.get(column):
+            return f"missing value in required column '{column}'"
+    for column in checks.decimals:
+        value = row.get(column, "")
+        if value:
+            try:
+                Decimal(value)
+            except InvalidOperation:
+                return f"'{value}' in column '{column}' is not a number"
+    for column in checks.integers:
+        value = row.get(column, "")
+        if value and not value.lstrip("-").isdigit():
+            return f"'{value}' in column '{column}' is not a whole number"
+    for column in checks.dates:
+        value = row.get(column, "")
+        if value:
+            try:
+                parse_time(value)
+            except ValueError:
+                return f"'{value}' in column '{column}' is not a date"
+    for column, allowed in checks.enums.items():
+        value = row.get(column, "")
+        if value and value not in allowed:
+            return f"unknown value '{value}' in column '{column}'"
+    return None
+
+
+def report_slices(
+    start: datetime, end: datetime, size: timedelta = REPORT_SLICE
+) -> Iterator[tuple[datetime, datetime]]:
+    """[start, end) cut into consecutive slices no longer than `size`, oldest first."""
+    cursor = start
+    while cursor < end:
+        stop = min(cursor + size, end)
+        yield cursor, stop
+        cursor = stop
+
+
+def window_key(start: datetime, end: datetime) -> str:
+    return f"{iso(start)}/{iso(end)}"
+
+
+def plan_windows(
+    pending: Iterable[str], start: datetime, until: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Report windows for a run: those still pending from earlier runs, and slices over
+    what they leave uncovered of [start, until), in time order.
+
+    Pending reports are collected rather than asked for again; a slice that failed is not
+    pending any more, so the gap it leaves is asked for afresh.
+    """
+    earlier = sorted(tuple(parse_time(part) for part in key.split("/")) for key in pending)
+    windows: list[tuple[datetime, datetime]] = []
+    cursor = start
+    for window_start, window_end in earlier:
+        if cursor < window_start:
+            windows.extend(report_slices(cursor, min(window_start, until)))
+        windows.append((window_start, window_end))
+        cursor = max(cursor, window_end)
+    windows.extend(report_slices(cursor, until))
+    return windows
+
+
+def marketplace_id_of(name: str | None, default: str) -> str:
+    """Reports name the marketplace ('Amazon.com'); tables carry its id."""
+    return MARKETPLACE_IDS_BY_NAME.get(name or "", default)
+
+
+_REPORT_ORDER_STATUS = {
+    "Pending": "PENDING",
+    "Unshipped": "UNSHIPPED",
+    "PartiallyShipped": "PARTIALLY_SHIPPED",
+    "Shipped": "SHIPPED",
+    "Shipping": "UNSHIPPED",
+    "Cancelled": "CANCELLED",
+    "Canceled": "CANCELLED",
+}
+
+
+def _money(amount: str, currency: str) -> dict[str, str] | None:
+    return {"amount": amount, "currencyCode": currency} if amount and currency else None
+
+
+def orders_from_report(
+    rows: Iterable[dict[str, str]], default_marketplace: str
+) -> Iterator[dict[str, Any]]:
+    """Group the all-orders report's item rows into orders shaped like searchOrders returns.
+
+    The report lists an order's items on consecutive rows; an order's item has no
+    order-item id there, so items from a backfill carry `orderItemId = None` and are keyed
+    by SKU until the API returns the order again.
+    """
+    current: dict[str, Any] | None = None
+    for row in rows:
+        order_id = row["amazon-order-id"]
+        if current is None or current["orderId"] != order_id:
+            if current is not None:
+                yield current
+            current = {
+                "orderId": order_id,
+                "createdTime": iso(parse_time(row["purchase-date"])),
+                "lastUpdatedTime": iso(parse_time(row["last-updated-date"])),
+                "programs": ["AMAZON_BUSINESS"] if row.get("is-business-order") == "true" else [],
+                "salesChannel": {
+                    "channelName": "AMAZON",
+                    "marketplaceId": marketplace_id_of(
+                        row.get("sales-channel"), default_marketplace
+                    ),
+                    "marketplaceName": row.get("sales-channel"),
+                },
+                "fulfillment": {
+                    "fulfillmentStatus": _REPORT_ORDER_STATUS[row["order-status"]],
+                    "fulfilledBy": "AMAZON"
+                    if row.get("fulfillment-channel") == "Amazon"
+                    else "MERCHANT",
+                },
+                "orderItems": [],
+            }
+        currency = row.get("currency", "")
+        quantity = int(row["quantity"] or 0)
+        shipped = current["fulfillment"]["fulfillmentStatus"] == "SHIPPED"
+        item: dict[str, Any] = {
+            "orderItemId": None,
+            "quantityOrdered": quantity,
+            "product": {
+                "asin": row.get("asin"),
+                "title": row.get("product-name"),
+                "sellerSku": row["sku"],
+            },
+            "fulfillment": {"quantityFulfilled": quantity if shipped else 0},
+        }
+        if row.get("item-price"):
+            breakdowns = [
+                {"type": "ITEM", "subtotal": _money(row["item-price"], currency)},
+                {"type": "TAX", "subtotal": _money(row.get("item-tax", ""), currency)},
+            ]
+            discount = row.get("item-promotion-discount", "")
+            if discount and Decimal(discount):
+                breakdowns.append({"type": "DISCOUNT", "subtotal": _money(discount, currency)})
+            item["proceeds"] = {"breakdowns": [b for b in breakdowns if b["subtotal"]]}
+        current["orderItems"].append(item)
+    if current is not None:
+        yield current
+
+
+EVENT_TABLES = {
+    "ShipmentEventList": "shipment_events",
+    "RefundEventList": "refund_events",
+    "GuaranteeClaimEventList": "guarantee_claim_events",
+    "ChargebackEventList": "chargeback_events",
+    "ServiceFeeEventList": "service_fee_events",
+    "AdjustmentEventList": "adjustment_events",
+}
+
+
+def event_table(list_name: str) -> str:
+    """`ShipmentEventList` -> `shipment_events`; lists we do not know keep a derived name."""
+    if list_name in EVENT_TABLES:
+        return EVENT_TABLES[list_name]
+    stem = list_name.removesuffix("EventList").removesuffix("List")
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in stem).lstrip("_")
+    return f"{snake}_events"
+
+
+class EventIdentity:
+    """Stable ids for financial events, which have none of their own.
+
+    An event never changes once posted, so its content identifies it; the n-th identical
+    event in the same group gets its occurrence number, so two identical fees stay two rows.
+    """
+
+    def __init__(self, group_id: str) -> None:
+        self.group_id = group_id
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, list_name: str, event: dict[str, Any]) -> str:
+        content = json.dumps([self.group_id, list_name, event], sort_keys=True, default=str)
+        digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+        occurrence = self._seen.get(digest, 0)
+        self._seen[digest] = occurrence + 1
+        return digest if occurrence == 0 else f"{digest}-{occurrence}"

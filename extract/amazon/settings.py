@@ -1,0 +1,142 @@
+"""Constants of the Amazon source: report types, their checks, windows and look-backs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+FULFILLED_SHIPMENTS = "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL"
+CUSTOMER_RETURNS = "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"
+ALL_ORDERS_BY_LAST_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
+REIMBURSEMENTS = "GET_FBA_REIMBURSEMENTS_DATA"
+
+# Every report type is requested in slices of at most this: Amazon allows one month for
+# fulfilled shipments and (undocumented, but in its own error message) for all orders; the
+# same slice for returns and reimbursements keeps every report small and equally cheap.
+REPORT_SLICE = timedelta(days=30)
+
+# Amazon only answers for data older than two minutes.
+API_LAG = timedelta(minutes=2)
+
+MARKETPLACE_IDS_BY_NAME = {
+    "Amazon.com": "ATVPDKIKX0DER",
+    "Amazon.ca": "A2EUQ1WTGCTBG2",
+    "Amazon.com.mx": "A1AM78C64UM0Y8",
+    "Amazon.com.br": "A2Q3Y263D00KWC",
+    "Amazon.co.uk": "A1F83G8C2ARO7P",
+    "Amazon.de": "A1PA6795UKMFR9",
+    "Amazon.fr": "A13V1IB3VIYZZH",
+    "Amazon.it": "APJ6JRA9NG5V4",
+    "Amazon.es": "A1RKKUPIHCS9HS",
+    "Amazon.nl": "A1805IZSGTT6HS",
+    "Amazon.se": "A2NODRKZP88ZB9",
+    "Amazon.pl": "A1C3SOZRARQ6R3",
+    "Amazon.co.jp": "A1VC38T7YXB528",
+    "Amazon.com.au": "A39IBJ37TRP1C6",
+    "Amazon.sg": "A19VAU5U5O7RUS",
+    "Amazon.in": "A21TJRUUN4KGV",
+}
+
+
+@dataclass(frozen=True)
+class ReportChecks:
+    """What makes a report row parseable: numbers that parse, dates that parse, known codes.
+
+    A row failing a check is kept raw in `rejected_rows` with the reason, never dropped.
+    """
+
+    decimals: tuple[str, ...] = ()
+    integers: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    enums: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+REPORT_CHECKS: dict[str, ReportChecks] = {
+    FULFILLED_SHIPMENTS: ReportChecks(
+        decimals=(
+            "item-price",
+            "item-tax",
+            "shipping-price",
+            "shipping-tax",
+            "item-promotion-discount",
+        ),
+        integers=("quantity-shipped",),
+        dates=("purchase-date", "shipment-date"),
+        required=("amazon-order-id", "shipment-id", "shipment-item-id", "sku", "shipment-date"),
+        enums={"fulfillment-channel": frozenset({"AFN", "MFN"})},
+    ),
+    CUSTOMER_RETURNS: ReportChecks(
+        integers=("quantity",),
+        dates=("return-date",),
+        required=("return-date", "order-id", "sku", "quantity"),
+        enums={
+            "detailed-disposition": frozenset(
+                {
+                    "SELLABLE",
+                    "DAMAGED",
+                    "CUSTOMER_DAMAGED",
+                    "DEFECTIVE",
+                    "CARRIER_DAMAGED",
+                    "DISTRIBUTOR_DAMAGED",
+                    "EXPIRED",
+                    "UNSELLABLE",
+                }
+            )
+        },
+    ),
+    ALL_ORDERS_BY_LAST_UPDATE: ReportChecks(
+        decimals=(
+            "item-price",
+            "item-tax",
+            "shipping-price",
+            "shipping-tax",
+            "item-promotion-discount",
+        ),
+        integers=("quantity",),
+        dates=("purchase-date", "last-updated-date"),
+        required=("amazon-order-id", "purchase-date", "last-updated-date", "order-status", "sku"),
+        enums={
+            "order-status": frozenset(
+                {
+                    "Pending",
+                    "Unshipped",
+                    "PartiallyShipped",
+                    "Shipped",
+                    "Shipping",
+                    "Cancelled",
+                    "Canceled",
+                }
+            )
+        },
+    ),
+    REIMBURSEMENTS: ReportChecks(
+        decimals=("amount-per-unit", "amount-total"),
+        integers=(
+            "quantity-reimbursed-cash",
+            "quantity-reimbursed-inventory",
+            "quantity-reimbursed-total",
+        ),
+        dates=("approval-date",),
+        required=("approval-date", "reimbursement-id", "sku"),
+        enums={
+            "reason": frozenset(
+                {
+                    "Lost_Inbound",
+                    "Lost_Warehouse",
+                    "Damaged_Warehouse",
+                    "Damaged_Inbound",
+                    "Lost_Outbound",
+                    "CustomerReturn",
+                    "CustomerServiceIssue",
+                    "GeneralAdjustment",
+                    "FeeCorrection",
+                    "Reimbursement_Reversal",
+                    "MissingFromInbound",
+                    "Removal_Order_Lost",
+                    "Removal_Order_Damaged",
+                }
+            )
+        },
+    ),
+}

@@ -1,0 +1,176 @@
+"""Run the extraction: one dlt pipeline and raw dataset per seller, sellers in parallel.
+
+Each data set is loaded by its own `pipeline.run`, so one that fails leaves the others
+loaded and its own cursor where it was. DuckDB takes one writer at a time, so loads into
+it are serialized with a lock while extraction stays parallel.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+
+import dlt
+from dlt.common.destination import Destination
+from dlt.pipeline.exceptions import PipelineStepFailed
+
+from extract.amazon import SellerContext, amazon_seller
+from extract.run import DATA_SETS, DataSetRun
+from extract.spapi.auth import SellerAuthError
+from extract.spapi.client import SpApiClient
+from extract.spapi.config import SellerConfig
+from extract.sync_settings import SyncSettings
+
+log = logging.getLogger("clario.extract")
+
+DestinationName = Literal["duckdb", "postgres"]
+DEFAULT_HISTORY = timedelta(days=90)
+IGNORED_TABLES = {"rejected_rows", "_dlt_pipeline_state"}
+
+
+def dataset_name(seller: SellerConfig) -> str:
+    """`raw_spapi_<seller>`: the issue's `raw_spapi__<seller>` as dlt would fold it anyway."""
+    return f"raw_spapi_{seller.seller_id.lower()}"
+
+
+def pipeline_name(seller: SellerConfig) -> str:
+    return f"clario_{seller.seller_id.lower()}"
+
+
+def make_destination(
+    kind: DestinationName, data_dir: Path, postgres_dsn: str | None = None
+) -> Destination:
+    """The embedded DuckDB file under `data_dir`, or PostgreSQL at `postgres_dsn`."""
+    if kind == "duckdb":
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return dlt.destinations.duckdb(str(data_dir / "clario.duckdb"))
+    if not postgres_dsn:
+        raise ValueError(
+            "postgres needs a DSN (CLARIO_PG_DSN), e.g. postgresql://user@127.0.0.1:5432/db"
+        )
+    return dlt.destinations.postgres(credentials=postgres_dsn)
+
+
+def seller_pipeline(seller: SellerConfig, destination: Destination, data_dir: Path) -> dlt.Pipeline:
+    return dlt.pipeline(
+        pipeline_name=pipeline_name(seller),
+        destination=destination,
+        dataset_name=dataset_name(seller),
+        pipelines_dir=str(data_dir / "pipelines"),
+    )
+
+
+def sync_seller(
+    seller: SellerConfig,
+    destination: Destination,
+    data_dir: Path,
+    *,
+    since: datetime | None = None,
+    settings: SyncSettings | None = None,
+    data_sets: Sequence[str] | None = None,
+    load_lock: threading.Lock | None = None,
+    client: SpApiClient | None = None,
+    on_progress: Callable[[DataSetRun], None] | None = None,
+) -> list[DataSetRun]:
+    """Sync one seller's data sets in turn; returns a run record per data set."""
+    wanted = list(data_sets or DATA_SETS)
+    unknown = [d for d in wanted if d not in DATA_SETS]
+    if unknown:
+        raise ValueError(
+            f"unknown data set(s) {', '.join(unknown)}; expected some of {', '.join(DATA_SETS)}"
+        )
+    runs = {name: DataSetRun(seller.seller_id, name) for name in wanted}
+    client = client or SpApiClient(seller)
+    try:
+        now = client.server_now()
+    except SellerAuthError as error:
+        for run in runs.values():
+            run.fail(str(error))
+            run.finish()
+        return list(runs.values())
+    if settings is None:
+        settings = SyncSettings(since=since or now - DEFAULT_HISTORY)
+    ctx = SellerContext(seller, client, settings, now)
+    pipeline = seller_pipeline(seller, destination, data_dir)
+    auth_failure: str | None = None
+    for name in wanted:
+        run = runs[name]
+        run.started_at = datetime.now(UTC)
+        if auth_failure:
+            run.fail(auth_failure)
+            run.finish()
+            continue
+        source = amazon_seller(
+            ctx, lambda data_set: runs.setdefault(data_set, DataSetRun(seller.seller_id, data_set))
+        )
+        try:
+            pipeline.extract(source.with_resources(*DATA_SETS[name]))
+            pipeline.normalize()
+            if load_lock is None:
+                pipeline.load()
+            else:
+                with load_lock:
+                    pipeline.load()
+            trace = pipeline.last_trace
+            normalized = trace.last_normalize_info if trace else None
+            counts = normalized.row_counts if normalized else {}
+            # top-level tables only: an order and its nested items count as one row
+            run.rows_loaded = sum(
+                count
+                for table, count in counts.items()
+                if "__" not in table and table not in IGNORED_TABLES
+            )
+        except PipelineStepFailed as failure:
+            cause = failure.__cause__ or failure
+            if isinstance(cause, SellerAuthError):
+                auth_failure = str(cause)
+            run.fail(f"{type(cause).__name__}: {cause}")
+            log.warning("seller %s, %s failed: %s", seller.seller_id, name, cause)
+        run.finish()
+        if on_progress:
+            on_progress(run)
+    return [runs[name] for name in wanted]
+
+
+def sync_sellers(
+    sellers: Iterable[SellerConfig],
+    destination_kind: DestinationName,
+    data_dir: Path,
+    *,
+    postgres_dsn: str | None = None,
+    since: datetime | None = None,
+    data_sets: Sequence[str] | None = None,
+    max_workers: int = 4,
+    on_progress: Callable[[DataSetRun], None] | None = None,
+) -> list[DataSetRun]:
+    """Sync every seller in parallel (bounded); one seller's failure never stops another."""
+    sellers = list(sellers)
+    destination = make_destination(destination_kind, data_dir, postgres_dsn)
+    lock = threading.Lock() if destination_kind == "duckdb" else None
+
+    def one(seller: SellerConfig) -> list[DataSetRun]:
+        try:
+            return sync_seller(
+                seller,
+                destination,
+                data_dir,
+                since=since,
+                data_sets=data_sets,
+                load_lock=lock,
+                on_progress=on_progress,
+            )
+        except Exception as error:  # isolate sellers from each other
+            log.exception("seller %s failed", seller.seller_id)
+            run = DataSetRun(seller.seller_id, "all")
+            run.fail(f"{type(error).__name__}: {error}")
+            run.finish()
+            return [run]
+
+    with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(sellers)))) as pool:
+        results = list(pool.map(one, sellers))
+    return [run for runs in results for run in runs]

@@ -1,0 +1,46 @@
+"""How far back a sync reaches and how much it re-reads: the knobs of incremental loading."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# How far back a first sync reaches when no `since` is given.
+DEFAULT_HISTORY = timedelta(days=90)
+
+
+class SyncSettings(BaseModel):
+    """Windows and look-backs. `since` is the first sync's start; later runs use cursors."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    # None: this many days back from the server's now (see `DEFAULT_HISTORY`)
+    since: datetime | None = None
+    # Orders change status after purchase; each run re-reads this much before its cursor.
+    orders_overlap: timedelta = timedelta(hours=2)
+    # Report rows can appear days late (reporting lag); each run re-reads this much.
+    report_lookback: timedelta = timedelta(days=3)
+    inbound_lookback: timedelta = timedelta(days=1)
+    # Settlement groups started within this are listed again (the open one among them).
+    group_lookback: timedelta = timedelta(days=30)
+    # A first sync reaching further back than this reads orders from reports, not the API.
+    backfill_after: timedelta = timedelta(days=30)
+    # How long a run waits for one report before leaving it to the next run.
+    report_wait_seconds: float = Field(default=600, gt=0)
+    # First pause between getReport polls; it doubles up to a minute.
+    report_poll_seconds: float = Field(default=1.0, gt=0)
+
+    def resolved(self, now: datetime) -> SyncSettings:
+        """These settings with `since` filled in from the server's clock."""
+        return (
+            self
+            if self.since is not None
+            else self.model_copy(update={"since": now - DEFAULT_HISTORY})
+        )
+
+    @property
+    def start(self) -> datetime:
+        if self.since is None:
+            raise ValueError("settings not resolved: call resolved(now) first")
+        return self.since

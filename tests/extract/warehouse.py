@@ -1,0 +1,72 @@
+"""Read what a sync loaded, from the real DuckDB file or PostgreSQL, to compare with the truth."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg2
+
+
+class Warehouse:
+    """A raw dataset of one seller in DuckDB (file) or PostgreSQL (DSN)."""
+
+    def __init__(
+        self, schema: str, duckdb_path: Path | None = None, pg_dsn: str | None = None
+    ) -> None:
+        self.schema = schema
+        self.duckdb_path = duckdb_path
+        self.pg_dsn = pg_dsn
+
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        if self.duckdb_path is not None:
+            connection = duckdb.connect(str(self.duckdb_path), read_only=True)
+            try:
+                yield connection
+            finally:
+                connection.close()
+        else:
+            with psycopg2.connect(self.pg_dsn) as pg, pg.cursor() as cursor:
+                yield cursor
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        with self._cursor() as cursor:
+            cursor.execute(sql.replace("{s}", f'"{self.schema}"'))
+            return list(cursor.fetchall())
+
+    def scalar(self, sql: str) -> Any:
+        return self.rows(sql)[0][0]
+
+    def count(self, table: str, where: str = "true") -> int:
+        return int(self.scalar(f"select count(*) from {{s}}.{table} where {where}"))
+
+    def tables(self) -> set[str]:
+        rows = self.rows(
+            f"select table_name from information_schema.tables where table_schema = '{self.schema}'"
+        )
+        return {r[0] for r in rows}
+
+    def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every data table's rows without dlt's load bookkeeping, sorted: equal means same data."""
+        out: dict[str, list[tuple[Any, ...]]] = {}
+        for table in sorted(self.tables()):
+            if table.startswith("_dlt"):
+                continue
+            columns = [
+                r[0]
+                for r in self.rows(
+                    "select column_name from information_schema.columns where table_schema = "
+                    f"'{self.schema}' and table_name = '{table}' order by column_name"
+                )
+                if not r[0].startswith("_dlt") and r[0] != "source_report"
+            ]
+            select = ", ".join(f'"{c}"' for c in columns)
+            out[table] = sorted(
+                self.rows(f"select {select} from {{s}}.{table}"),
+                key=lambda row: tuple(str(v) for v in row),
+            )
+        return out
