@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import dlt
 from dlt.common.destination import Destination
@@ -29,7 +29,6 @@ from extract.sync_settings import SyncSettings
 log = logging.getLogger("clario.extract")
 
 DestinationName = Literal["duckdb", "postgres"]
-DEFAULT_HISTORY = timedelta(days=90)
 IGNORED_TABLES = {"rejected_rows", "_dlt_pipeline_state"}
 
 
@@ -74,7 +73,7 @@ def sync_seller(
     settings: SyncSettings | None = None,
     data_sets: Sequence[str] | None = None,
     load_lock: threading.Lock | None = None,
-    client: SpApiClient | None = None,
+    client_options: Mapping[str, Any] | None = None,
     on_progress: Callable[[DataSetRun], None] | None = None,
 ) -> list[DataSetRun]:
     """Sync one seller's data sets in turn; returns a run record per data set."""
@@ -85,7 +84,7 @@ def sync_seller(
             f"unknown data set(s) {', '.join(unknown)}; expected some of {', '.join(DATA_SETS)}"
         )
     runs = {name: DataSetRun(seller.seller_id, name) for name in wanted}
-    client = client or SpApiClient(seller)
+    client = SpApiClient(seller, **(client_options or {}))
     try:
         now = client.server_now()
     except SellerAuthError as error:
@@ -93,8 +92,7 @@ def sync_seller(
             run.fail(str(error))
             run.finish()
         return list(runs.values())
-    if settings is None:
-        settings = SyncSettings(since=since or now - DEFAULT_HISTORY)
+    settings = (settings or SyncSettings(since=since)).resolved(now)
     ctx = SellerContext(seller, client, settings, now)
     pipeline = seller_pipeline(seller, destination, data_dir)
     auth_failure: str | None = None
@@ -144,8 +142,10 @@ def sync_sellers(
     *,
     postgres_dsn: str | None = None,
     since: datetime | None = None,
+    settings: SyncSettings | None = None,
     data_sets: Sequence[str] | None = None,
     max_workers: int = 4,
+    client_options: Mapping[str, Any] | None = None,
     on_progress: Callable[[DataSetRun], None] | None = None,
 ) -> list[DataSetRun]:
     """Sync every seller in parallel (bounded); one seller's failure never stops another."""
@@ -160,8 +160,10 @@ def sync_sellers(
                 destination,
                 data_dir,
                 since=since,
+                settings=settings,
                 data_sets=data_sets,
                 load_lock=lock,
+                client_options=client_options,
                 on_progress=on_progress,
             )
         except Exception as error:  # isolate sellers from each other

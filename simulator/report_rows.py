@@ -42,7 +42,12 @@ def _address(order: Order) -> tuple[str, str, str]:
 
 
 def fulfilled_shipments(
-    world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime
+    world: World,
+    seller: SellerAccount,
+    marketplaces: set[str],
+    start: datetime,
+    end: datetime,
+    visible: datetime,
 ) -> Rows:
     """GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL: one row per shipped item (FBA orders)."""
     for order in world.orders_between(seller, (start - timedelta(days=4)).date(), end.date()):
@@ -91,7 +96,12 @@ def fulfilled_shipments(
 
 
 def customer_returns(
-    world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime
+    world: World,
+    seller: SellerAccount,
+    marketplaces: set[str],
+    start: datetime,
+    end: datetime,
+    visible: datetime,
 ) -> Rows:
     """GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA: one row per returned batch of units."""
     first = (start - generate.ORDER_LAG).date()
@@ -129,10 +139,17 @@ _REPORT_STATUS = {
 
 
 def all_orders_by_last_update(
-    world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime
+    world: World,
+    seller: SellerAccount,
+    marketplaces: set[str],
+    start: datetime,
+    end: datetime,
+    visible: datetime,
 ) -> Rows:
     """GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL: one row per order item."""
-    t = end
+    # Amazon filters on each order's *current* last update: an order that changed again
+    # after the window belongs to a later window, with its latest status.
+    t = visible
     for order in world.orders_between(seller, (start - generate.ORDER_LAG).date(), end.date()):
         if order.purchased_at > t or order.marketplace_id not in marketplaces:
             continue
@@ -181,7 +198,12 @@ def all_orders_by_last_update(
 
 
 def reimbursements(
-    world: World, seller: SellerAccount, marketplaces: set[str], start: datetime, end: datetime
+    world: World,
+    seller: SellerAccount,
+    marketplaces: set[str],
+    start: datetime,
+    end: datetime,
+    visible: datetime,
 ) -> Rows:
     """GET_FBA_REIMBURSEMENTS_DATA: one row per reimbursement approved in the range."""
     first = (start - generate.INBOUND_LAG).date()

@@ -632,11 +632,11 @@ class World:
         """Rows of a requestable flat-file report, keyed by Amazon's column names."""
         from simulator import report_rows
 
-        t = min(as_of - VISIBILITY_LAG, end)
+        visible = as_of - VISIBILITY_LAG
         render = report_rows.RENDERERS.get(report_type)
         if render is None:
             raise KeyError(f"report type {report_type} has no generator")
-        return render(self, seller, set(marketplace_ids), start, t)
+        return render(self, seller, set(marketplace_ids), start, min(end, visible), visible)
 
     def settlement_report_rows(
         self, seller: SellerAccount, group_id: str
