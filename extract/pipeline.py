@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 import dlt
 from dlt.common.destination import Destination
@@ -52,7 +53,16 @@ def make_destination(
         raise ValueError(
             "postgres needs a DSN (CLARIO_PG_DSN), e.g. postgresql://user@127.0.0.1:5432/db"
         )
-    return dlt.destinations.postgres(credentials=postgres_dsn)
+    return dlt.destinations.postgres(credentials=with_empty_password(postgres_dsn))
+
+
+def with_empty_password(dsn: str) -> str:
+    """dlt insists on a password; servers on trust auth (or .pgpass) have none to give."""
+    parts = urlsplit(dsn)
+    if parts.username and parts.password is None:
+        host = parts.netloc.split("@", 1)[1]
+        parts = parts._replace(netloc=f"{parts.username}:@{host}")
+    return urlunsplit(parts)
 
 
 def seller_pipeline(seller: SellerConfig, destination: Destination, data_dir: Path) -> dlt.Pipeline:

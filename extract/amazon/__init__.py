@@ -12,6 +12,7 @@ API error after retries raises, so the data set's load (and its cursor) is not c
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -83,17 +84,24 @@ class SellerContext:
     def rejected(
         self, resource: str, source_report: str, line: int, raw: str | None, reason: str
     ) -> Any:
-        """A row that could not be parsed: kept raw, with why, in `rejected_rows`."""
-        return dlt.mark.with_table_name(
-            {
-                **self.common(source_report),
-                "resource": resource,
-                "line_number": line,
-                "raw_line": raw,
-                "reason": reason,
-            },
-            REJECTED_TABLE,
+        """A row that could not be parsed: kept raw, with why, in `rejected_rows`.
+
+        Its id is its content, so reading the same window again does not add it twice; the
+        table has its own key, not the resource's (hence a table variant).
+        """
+        key = f"{self.seller.seller_id}|{resource}|{raw}"
+        record = {
+            **self.common(source_report),
+            "rejected_row_id": hashlib.sha256(key.encode()).hexdigest()[:32],
+            "resource": resource,
+            "line_number": line,
+            "raw_line": raw,
+            "reason": reason,
+        }
+        hints = dlt.mark.make_hints(
+            table_name=REJECTED_TABLE, primary_key="rejected_row_id", write_disposition="merge"
         )
+        return dlt.mark.with_hints(record, hints, create_table_variant=True)
 
 
 def _finished_reports(
@@ -204,6 +212,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
             "lastUpdatedTime",
             initial_value=since,
             lag=settings.orders_overlap.total_seconds(),
+            on_cursor_value_missing="include",  # rejected report rows have no cursor
         ),
     ) -> Iterator[Any]:
         """Orders with their items: all-orders reports for long history, then searchOrders."""

@@ -41,7 +41,16 @@ class Warehouse:
     def scalar(self, sql: str) -> Any:
         return self.rows(sql)[0][0]
 
+    def sum(self, table: str, expression: str) -> Any:
+        """`sum(expression)` over a table, 0 when the table does not exist (no rows yet)."""
+        if table not in self.tables():
+            return 0
+        return self.scalar(f"select coalesce(sum({expression}), 0) from {{s}}.{table}")
+
     def count(self, table: str, where: str = "true") -> int:
+        """Rows of a table; dlt creates a table with its first row, so a missing one has none."""
+        if table not in self.tables():
+            return 0
         return int(self.scalar(f"select count(*) from {{s}}.{table} where {where}"))
 
     def tables(self) -> set[str]:

@@ -1,0 +1,270 @@
+"""Extraction under change and trouble: late data, faults, kills, parallel sellers, bad rows."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg2
+import pytest
+import requests
+
+from extract.pipeline import dataset_name
+from simulator.config import FaultConfig, SimulatorSettings, WorldConfig
+from simulator.server import RunningSimulator
+from simulator.truth import seller_truth
+from simulator.world import World
+from tests.extract.conftest import (
+    FAST,
+    NOW,
+    TEST_SYNC,
+    WORLD,
+    duckdb_warehouse,
+    seller_config,
+    sync,
+)
+from tests.extract.truth_check import assert_matches_truth
+from tests.extract.warehouse import Warehouse
+
+CLARIO = str(Path(sys.executable).with_name("clario"))
+
+
+def _until_ok(
+    world: World, base_url: str, data_dir: Path, attempts: int = 4, **options: object
+) -> list[list[str]]:
+    """Sync again until every data set is ok; returns the statuses of each attempt."""
+    history = []
+    for _ in range(attempts):
+        runs = sync(world, base_url, data_dir, **options)  # type: ignore[arg-type]
+        history.append([r.status for r in runs])
+        if all(r.status == "ok" for r in runs):
+            return history
+    raise AssertionError(f"never completed: {history}")
+
+
+def test_late_status_changes_and_late_events_arrive_in_the_next_run(tmp_path: Path) -> None:
+    world = World(WORLD)
+    with RunningSimulator(world, FAST) as simulator:
+        assert _until_ok(world, simulator.base_url, tmp_path) == [["ok"] * 12]
+        later = NOW + timedelta(days=3)
+        requests.post(
+            simulator.base_url + "/_simulator/clock", json={"now": later.isoformat()}, timeout=5
+        )
+        assert _until_ok(world, simulator.base_url, tmp_path) == [["ok"] * 12]
+    for account in world.sellers:
+        assert_matches_truth(duckdb_warehouse(tmp_path, account), seller_truth(world, account))
+
+
+def test_with_faults_the_tables_end_equal_to_a_fault_free_run(
+    world: World, synced: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    faults = FaultConfig(
+        rate_5xx=0.2,
+        rate_slow=0.03,
+        slow_seconds=2.5,
+        fatal_reports=1,
+        expire_tokens_after_requests=40,
+    )
+    caplog.set_level(logging.DEBUG)
+    faulty = World(WORLD)
+    settings = SimulatorSettings(rate_scale=1000, report_delay_seconds=0.2, faults=faults)
+    with RunningSimulator(faulty, settings) as simulator:
+        history = _until_ok(
+            faulty,
+            simulator.base_url,
+            tmp_path,
+            client_options={"timeout": 1.5, "backoff_max": 0.3},
+        )
+    assert "failed" in history[0], "the FATAL slice failed its data set in the first run"
+    for account in world.sellers:
+        clean = duckdb_warehouse(synced, account).snapshot()
+        assert duckdb_warehouse(tmp_path, account).snapshot() == clean
+    secrets = [s for a in world.sellers for s in (a.client_secret, a.refresh_token)]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert not [s for s in secrets if s in logged]
+    assert "Atza|" not in logged, "no access token in the logs"
+
+
+def test_no_secret_lands_in_any_table(world: World, synced: Path) -> None:
+    secrets = [s for a in world.sellers for s in (a.client_id, a.client_secret, a.refresh_token)]
+    for account in world.sellers:
+        for table, rows in duckdb_warehouse(synced, account).snapshot().items():
+            text = repr(rows)
+            assert not [s for s in secrets if s in text], table
+            assert "Atza|" not in text, table
+
+
+def _sellers_file(world: World, base_url: str, path: Path) -> Path:
+    lines = []
+    for account in world.sellers:
+        lines += [
+            "[[sellers]]",
+            f'seller_id = "{account.seller_id}"',
+            'region = "NA"',
+            f"marketplace_ids = {list(account.marketplace_ids)!r}".replace("'", '"'),
+            f'endpoint = "{base_url}"',
+            f'token_url = "{base_url}/auth/o2/token"',
+            "[sellers.credentials]",
+            f'client_id = "{account.client_id}"',
+            f'client_secret = "{account.client_secret}"',
+            f'refresh_token = "{account.refresh_token}"',
+            "",
+        ]
+    path.write_text("\n".join(lines))
+    return path
+
+
+def test_a_sync_killed_mid_load_then_rerun_ends_with_the_same_tables(
+    world: World, synced: Path, tmp_path: Path
+) -> None:
+    killed = World(WORLD)
+    # slower reports stretch the run so the kill lands in its middle
+    with RunningSimulator(
+        killed, SimulatorSettings(rate_scale=1000, report_delay_seconds=1.0)
+    ) as simulator:
+        sellers = _sellers_file(killed, simulator.base_url, tmp_path / "sellers.toml")
+        command = [
+            CLARIO,
+            "sync",
+            "--sellers-file",
+            str(sellers),
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--since",
+            WORLD.start.isoformat(),
+        ]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        # wait until the first loads have happened, then kill without warning
+        while (
+            not list((tmp_path / "data" / "pipelines").glob("*/load/loaded/*"))
+            and time.monotonic() < deadline
+        ):
+            time.sleep(0.05)
+        time.sleep(0.5)
+        assert process.poll() is None, "the sync finished before it could be killed"
+        os.kill(process.pid, signal.SIGKILL)
+        process.wait()
+        rerun = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    for account in world.sellers:
+        clean = duckdb_warehouse(synced, account).snapshot()
+        assert duckdb_warehouse(tmp_path / "data", account).snapshot() == clean
+
+
+@pytest.fixture
+def pg_world(pg_dsn: str) -> Iterator[World]:
+    """A world whose sellers' datasets exist only for this test; dropped before and after."""
+    world = World(WorldConfig(seed=31, sellers=2, history_days=20, orders_per_day=6, now=NOW))
+
+    def drop() -> None:
+        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+            for account in world.sellers:
+                schema = dataset_name(seller_config(account, "http://unused"))
+                cursor.execute(f'drop schema if exists "{schema}" cascade')
+                cursor.execute(f'drop schema if exists "{schema}_staging" cascade')
+
+    drop()
+    yield world
+    drop()
+
+
+@pytest.mark.postgres
+def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_dataset(
+    pg_world: World, pg_dsn: str, tmp_path: Path
+) -> None:
+    with RunningSimulator(pg_world, FAST) as simulator:
+        settings = TEST_SYNC.model_copy(update={"since": pg_world.config.start})
+        runs = sync(pg_world, simulator.base_url, tmp_path, "postgres", pg_dsn, settings=settings)
+    assert {r.status for r in runs} == {"ok"}
+    for account in pg_world.sellers:
+        w = Warehouse(dataset_name(seller_config(account, "http://unused")), pg_dsn=pg_dsn)
+        for table in w.tables():
+            if table.startswith("_dlt") or "__" in table:
+                continue
+            assert w.rows(f"select distinct seller_id from {{s}}.{table}") == [
+                (account.seller_id,)
+            ], table
+        assert_matches_truth(w, seller_truth(pg_world, account))
+
+
+def test_malformed_report_rows_are_kept_counted_and_reported(tmp_path: Path) -> None:
+    world = World(WORLD)
+    settings = SimulatorSettings(
+        rate_scale=1000, report_delay_seconds=0.2, faults=FaultConfig(malformed_row_rate=0.1)
+    )
+    with RunningSimulator(world, settings) as simulator:
+        runs = sync(world, simulator.base_url, tmp_path)
+        polled = requests.get(
+            simulator.base_url + "/_simulator/requests?operation=getReport", timeout=5
+        ).json()
+        report_ids = {entry["path"].rsplit("/", 1)[1] for entry in polled}
+        answers = [
+            requests.get(
+                f"{simulator.base_url}/_simulator/reports/{report_id}/malformed", timeout=5
+            )
+            for report_id in report_ids
+        ]
+        # reports cancelled for want of data have no document, so nothing to damage
+        damaged = sum(answer.json()["count"] for answer in answers if answer.status_code == 200)
+    assert damaged > 0
+    assert sum(r.rejected for r in runs) == damaged
+    rejected = sum(duckdb_warehouse(tmp_path, a).count("rejected_rows") for a in world.sellers)
+    assert rejected == damaged
+    reasons = {
+        row[0].split(" ")[0]
+        for a in world.sellers
+        for row in duckdb_warehouse(tmp_path, a).rows("select reason from {s}.rejected_rows")
+    }
+    assert reasons >= {"expected", "unknown"}, reasons
+    assert {r.status for r in runs} == {"ok"}, "bad rows do not fail a run"
+
+
+def test_a_report_not_ready_at_the_end_of_a_run_is_collected_by_the_next(tmp_path: Path) -> None:
+    world = World(WORLD)
+    with RunningSimulator(
+        world, SimulatorSettings(rate_scale=1000, report_delay_seconds=4)
+    ) as simulator:
+        impatient = TEST_SYNC.model_copy(update={"report_wait_seconds": 0.5})
+        first = sync(
+            world, simulator.base_url, tmp_path, settings=impatient, data_sets=["fba_shipments"]
+        )
+        assert {r.status for r in first} == {"incomplete"}
+        time.sleep(4.5)
+        second = sync(
+            world, simulator.base_url, tmp_path, settings=impatient, data_sets=["fba_shipments"]
+        )
+        assert {r.status for r in second} == {"ok"}
+        creates = requests.get(
+            simulator.base_url + "/_simulator/requests?operation=createReport", timeout=5
+        ).json()
+    # two 30-day slices per seller, asked for once each
+    assert len(creates) == 2 * len(world.sellers)
+    for account in world.sellers:
+        shipped = seller_truth(world, account)["shipments"]["outbound"]["shipped"]
+        w = duckdb_warehouse(tmp_path, account)
+        assert w.scalar("select count(distinct shipment_id) from {s}.fba_shipments") == shipped
+
+
+def test_a_sandbox_seller_syncs_without_error_and_every_row_is_flagged(tmp_path: Path) -> None:
+    world = World(WORLD)
+    with RunningSimulator(world, SimulatorSettings(sandbox=True)) as simulator:
+        sellers = [seller_config(world.sellers[0], simulator.base_url, sandbox=True)]
+        from extract.pipeline import sync_sellers
+
+        runs = sync_sellers(
+            sellers, "duckdb", tmp_path, settings=TEST_SYNC, client_options={"timeout": 5}
+        )
+    assert [r.status for r in runs] == ["ok"] * 6, [r.summary() for r in runs]
+    w = duckdb_warehouse(tmp_path, world.sellers[0])
+    for table in w.tables():
+        if table.startswith("_dlt") or "__" in table:
+            continue
+        assert w.count(table, "is_sandbox is not true") == 0, table
