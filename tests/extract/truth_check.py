@@ -10,7 +10,10 @@ from tests.extract.warehouse import Warehouse
 ITEMS = "orders__order_items"
 ORDER_LINES = "shipment_events__shipment_item_list"
 REFUND_LINES = "refund_events__shipment_item_adjustment_list"
-GROUP_TOTALS = "select financial_event_group_id, original_total__currency_amount from {s}.financial_event_groups"
+GROUP_TOTALS = (
+    "select financial_event_group_id, original_total__currency_amount"
+    " from {s}.financial_event_groups"
+)
 
 
 def raw_figures(w: Warehouse) -> dict[str, Any]:
