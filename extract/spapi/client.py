@@ -26,6 +26,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from email.utils import parsedate_to_datetime
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -332,10 +333,14 @@ class SpApiClient:
     def get_json(
         self, operation: str, path: str, params: Mapping[str, Any] | None = None
     ) -> dict[str, Any]:
-        """GET `path` and return its JSON object."""
+        """GET `path` and return its JSON object; JSON numbers with a fraction become Decimal.
+
+        Finances send money as JSON numbers; parsed as float they would land in the
+        warehouse as doubles, and money is never a float.
+        """
         response = self.request(operation, "GET", path, params=params)
         try:
-            body = response.json()
+            body = response.json(parse_float=Decimal)
         except ValueError:
             body = None
         if not isinstance(body, dict):
