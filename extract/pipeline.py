@@ -65,6 +65,19 @@ def with_empty_password(dsn: str) -> str:
     return urlunsplit(parts)
 
 
+_LOAD_LOCKS: dict[str, threading.Lock] = {}
+_LOAD_LOCKS_GUARD = threading.Lock()
+
+
+def load_lock(kind: DestinationName, data_dir: Path) -> threading.Lock | None:
+    """The process-wide lock serializing loads into one DuckDB file (None for Postgres)."""
+    if kind != "duckdb":
+        return None
+    key = str((data_dir / "clario.duckdb").resolve())
+    with _LOAD_LOCKS_GUARD:
+        return _LOAD_LOCKS.setdefault(key, threading.Lock())
+
+
 def seller_pipeline(seller: SellerConfig, destination: Destination, data_dir: Path) -> dlt.Pipeline:
     return dlt.pipeline(
         pipeline_name=pipeline_name(seller),
@@ -161,7 +174,7 @@ def sync_sellers(
     """Sync every seller in parallel (bounded); one seller's failure never stops another."""
     sellers = list(sellers)
     destination = make_destination(destination_kind, data_dir, postgres_dsn)
-    lock = threading.Lock() if destination_kind == "duckdb" else None
+    lock = load_lock(destination_kind, data_dir)
 
     def one(seller: SellerConfig) -> list[DataSetRun]:
         try:

@@ -124,15 +124,10 @@ def _finished_reports(
             )
     for window_start, window_end in windows:
         key = window_key(window_start, window_end)
-        report_id = pending[key]
         try:
-            report = wait_for_report(
-                ctx.client,
-                report_id,
-                first_delay=ctx.settings.report_poll_seconds,
-                timeout=ctx.settings.report_wait_seconds,
-            )
+            report = _wait_or_ask_again(ctx, report_type, pending, key, window_start, window_end)
         except ReportNotReady as not_ready:
+            report_id = pending[key]
             run.report(report_type, report_id, not_ready.status, key)
             run.pending = True
             run.note(
@@ -140,16 +135,42 @@ def _finished_reports(
             )
             return
         except ReportFailed:
-            del pending[key]
+            report_id = pending.pop(key)
             run.report(report_type, report_id, "FATAL", key)
             run.fail(
                 f"{report_type} for {key} ended FATAL (report {report_id}); the next run asks again"
             )
             return
+        report_id = pending[key]
         run.report(report_type, report_id, report["processingStatus"], key)
         yield f"{report_type}:{report_id}", report
         del pending[key]
         run.window(window_start, window_end)
+
+
+def _wait_or_ask_again(
+    ctx: SellerContext,
+    report_type: str,
+    pending: dict[str, str],
+    key: str,
+    window_start: datetime,
+    window_end: datetime,
+) -> dict[str, Any]:
+    """Wait for a slice's report; one Amazon no longer knows (404) is asked for again."""
+    wait = {
+        "first_delay": ctx.settings.report_poll_seconds,
+        "timeout": ctx.settings.report_wait_seconds,
+    }
+    try:
+        return wait_for_report(ctx.client, pending[key], **wait)
+    except SpApiError as error:
+        if error.status != 404:
+            raise
+    log.info("report %s is gone (kept 90 days at most); asking again for %s", pending[key], key)
+    pending[key] = create_report(
+        ctx.client, report_type, ctx.seller.marketplace_ids, window_start, window_end
+    )
+    return wait_for_report(ctx.client, pending[key], **wait)
 
 
 def _report_values(

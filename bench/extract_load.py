@@ -1,0 +1,394 @@
+"""Rows per second and peak memory of extract+load, into DuckDB and into PostgreSQL.
+
+    .venv/bin/python bench/extract_load.py [--orders 100000] [--events 500000]
+        [--days 100] [--destinations duckdb,postgres] [--pg-dsn DSN] [--quick]
+
+One seller, two runs per destination, each a first sync (`since` = the world's start):
+
+- orders: `data_sets=["orders"]` on a world of --days x (--orders / --days) orders. History
+  older than 30 days comes from GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL reports
+  (30-day slices), the last 30 days from searchOrders (100 orders a page);
+- finances: `data_sets=["finances"]` on a second, bigger world sized so that it holds about
+  --events financial events (about 1.06 per order: one shipment event per shipped order, a
+  refund event per refund, a few fees and adjustments), read with
+  listFinancialEventsByGroupId (100 events a page). A world of 100k orders holds only about
+  106k events, hence the separate finance-only run on its own world.
+
+The simulator runs as its own process (`clario simulator serve --rate-scale 100000
+--report-delay 0`, so its memory is not counted and rate limits never bind). Each sync runs
+in a child process of this script; its peak RSS is the child's `ru_maxrss` from `wait4`.
+PostgreSQL schemas (`raw_spapi_<seller>` and `..._staging`) are dropped before and after
+each run; DuckDB writes to a temporary directory.
+
+Prints per run: rows loaded per data set (`DataSetRun.summary()`), rows per table including
+nested ones, wall seconds of `sync_sellers`, rows/s, time in dlt's extract / normalize /
+load, CPU seconds of the client and of the simulator, the simulator's requests, and the
+child's peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import os
+import resource
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import requests
+
+from simulator.config import SellerAccount, WorldConfig, seller_accounts
+
+NOW = datetime(2026, 11, 28, tzinfo=UTC)
+# A seed no test uses: the bench's PostgreSQL schemas never collide with a test's.
+SEED = 42
+# Financial events per order in these worlds (measured: 10,593 events for 10,035 orders).
+EVENTS_PER_ORDER = 1.056
+DEFAULT_PG_DSN = "postgresql://postgres@127.0.0.1:5432/test"
+CLARIO = str(Path(sys.executable).with_name("clario"))
+NO_TRACKING = {
+    "DO_NOT_TRACK": "1",
+    "RUNTIME__DLTHUB_TELEMETRY": "false",
+}
+
+
+# --- the simulator, as its own process ------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a live process, from /proc/<pid>/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _status_kib(pid: int | str, key: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no {key} in /proc/{pid}/status")
+
+
+@contextmanager
+def simulator(config: WorldConfig) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """`clario simulator serve` for `config`, rate limits out of the way; yields its URL."""
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    process = subprocess.Popen(
+        [
+            CLARIO,
+            "simulator",
+            "serve",
+            "--port",
+            str(port),
+            "--rate-scale",
+            "100000",
+            "--report-delay",
+            "0",
+            "--seed",
+            str(config.seed),
+            "--sellers",
+            str(config.sellers),
+            "--history-days",
+            str(config.history_days),
+            "--orders-per-day",
+            str(config.orders_per_day),
+            "--now",
+            config.now.isoformat(),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(
+                    f"the simulator exited: {process.stderr.read() if process.stderr else ''}"
+                )
+            try:
+                if requests.get(base + "/_simulator/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        yield base, process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def simulator_requests(base: str) -> tuple[Counter[str], float]:
+    """Requests per operation since the last call, and their server time; then forgets them."""
+    records = requests.get(base + "/_simulator/requests", timeout=60).json()
+    requests.delete(base + "/_simulator/requests", timeout=60).raise_for_status()
+    operations = Counter(str(r["operation_id"] or "download/other") for r in records)
+    return operations, sum(float(r["duration_ms"]) for r in records) / 1000
+
+
+# --- PostgreSQL -----------------------------------------------------------------------------
+
+
+def drop_schemas(dsn: str, dataset: str) -> None:
+    """Drop the seller's raw dataset and dlt's staging dataset next to it."""
+    connection = psycopg2.connect(dsn)
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            for schema in (dataset, f"{dataset}_staging"):
+                cursor.execute(f'drop schema if exists "{schema}" cascade')
+    finally:
+        connection.close()
+
+
+# --- the child: one sync, timed ---------------------------------------------------------------
+
+
+def _timed_steps(seconds: dict[str, float], row_counts: Counter[str]) -> Callable[[], None]:
+    """Time dlt's extract / normalize / load as `sync_seller` calls them; returns an undo."""
+    import dlt
+
+    originals = {step: getattr(dlt.Pipeline, step) for step in ("extract", "normalize", "load")}
+
+    def timed(step: str, original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                result = original(self, *args, **kwargs)
+            finally:
+                seconds[step] += time.perf_counter() - started
+            if step == "normalize":
+                row_counts.update(result.row_counts)
+            return result
+
+        return wrapper
+
+    for step, original in originals.items():
+        setattr(dlt.Pipeline, step, timed(step, original))
+
+    def undo() -> None:
+        for step, original in originals.items():
+            setattr(dlt.Pipeline, step, original)
+
+    return undo
+
+
+def child(spec_path: Path) -> None:
+    """Run the sync `spec_path` describes; write what it did next to it."""
+    from extract.pipeline import sync_sellers
+    from extract.spapi.config import SellerConfig
+    from extract.sync_settings import SyncSettings
+
+    spec = json.loads(spec_path.read_text())
+    base, account = spec["base_url"], spec["account"]
+    seller = SellerConfig(
+        seller_id=account["seller_id"],
+        user_id="bench",
+        region="NA",
+        marketplace_ids=account["marketplace_ids"],
+        endpoint=base,
+        token_url=base + "/auth/o2/token",
+        credentials={
+            "client_id": account["client_id"],
+            "client_secret": account["client_secret"],
+            "refresh_token": account["refresh_token"],
+        },
+    )
+    seconds: dict[str, float] = defaultdict(float)
+    row_counts: Counter[str] = Counter()
+    _timed_steps(seconds, row_counts)
+    baseline_kib = _status_kib("self", "VmRSS")
+    started = time.perf_counter()
+    runs = sync_sellers(
+        [seller],
+        spec["destination"],
+        Path(spec["data_dir"]),
+        postgres_dsn=spec.get("pg_dsn"),
+        settings=SyncSettings(since=datetime.fromisoformat(spec["since"]), report_poll_seconds=0.2),
+        data_sets=spec["data_sets"],
+        client_options={"timeout": 60},
+    )
+    wall = time.perf_counter() - started
+    result = {
+        "runs": [run.summary() for run in runs],
+        "wall_seconds": wall,
+        "steps": dict(seconds),
+        "row_counts": dict(row_counts),
+        "baseline_rss_kib": baseline_kib,
+    }
+    Path(spec["result"]).write_text(json.dumps(result))
+
+
+def run_child(spec: dict[str, Any], workdir: Path) -> tuple[dict[str, Any], float, float]:
+    """Run one sync in a child process; its result, peak RSS (MiB) and CPU seconds."""
+    spec_path = workdir / "spec.json"
+    spec["result"] = str(workdir / "result.json")
+    spec_path.write_text(json.dumps(spec))
+    env = {**os.environ, **NO_TRACKING}
+    process = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--child", str(spec_path)], env=env
+    )
+    # wait4, not wait(): the rusage of this child alone (the simulator is a child too).
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise RuntimeError(f"the sync child exited with {process.returncode}")
+    peak_mib = usage.ru_maxrss / 1024  # KiB on Linux
+    return json.loads(Path(spec["result"]).read_text()), peak_mib, usage.ru_utime + usage.ru_stime
+
+
+# --- the parent ---------------------------------------------------------------------------
+
+
+def dataset_of(account: SellerAccount) -> str:
+    return f"raw_spapi_{account.seller_id.lower()}"
+
+
+def bench_world(
+    label: str, config: WorldConfig, data_sets: list[str], destinations: list[str], pg_dsn: str
+) -> None:
+    account = seller_accounts(config)[0]
+    print(
+        f"\n== {label}: world seed {config.seed}, 1 seller, {config.history_days} days x "
+        f"{config.orders_per_day:,} orders/day; data_sets={data_sets}"
+    )
+    with simulator(config) as (base, process):
+        simulator_requests(base)  # forget the health checks
+        for destination in destinations:
+            with tempfile.TemporaryDirectory(prefix="clario-bench-") as tmp:
+                workdir = Path(tmp)
+                spec: dict[str, Any] = {
+                    "base_url": base,
+                    "account": account.as_dict(),
+                    "destination": destination,
+                    "data_dir": str(workdir / "data"),
+                    "since": config.start.isoformat(),
+                    "data_sets": data_sets,
+                }
+                if destination == "postgres":
+                    spec["pg_dsn"] = pg_dsn
+                    drop_schemas(pg_dsn, dataset_of(account))
+                sim_cpu = _cpu_seconds(process.pid)
+                try:
+                    result, peak_mib, cpu = run_child(spec, workdir)
+                finally:
+                    if destination == "postgres":
+                        drop_schemas(pg_dsn, dataset_of(account))
+                sim_cpu = _cpu_seconds(process.pid) - sim_cpu
+                operations, server_seconds = simulator_requests(base)
+            report(destination, result, peak_mib, cpu, sim_cpu, operations, server_seconds)
+
+
+def report(
+    destination: str,
+    result: dict[str, Any],
+    peak_mib: float,
+    cpu: float,
+    sim_cpu: float,
+    operations: Counter[str],
+    server_seconds: float,
+) -> None:
+    wall = float(result["wall_seconds"])
+    loaded = 0
+    print(f"-- {destination}")
+    for run in result["runs"]:
+        loaded += int(run["rows_loaded"])
+        print(
+            f"   {run['data_set']}: {run['status']}, rows_loaded {run['rows_loaded']:,}"
+            f" (rejected {run['rows_rejected']}){'; error: ' + run['error'] if run['error'] else ''}"
+        )
+        if run["status"] != "ok":
+            print(f"   summary: {json.dumps(run)}")
+    counts: dict[str, int] = result["row_counts"]
+    nested = sum(counts.values())
+    print(
+        "   rows per table: "
+        + ", ".join(f"{t} {n:,}" for t, n in sorted(counts.items(), key=lambda kv: -kv[1]))
+    )
+    steps = result["steps"]
+    print(
+        f"   wall {wall:.1f} s: {loaded / wall:,.0f} rows/s"
+        f" ({nested / wall:,.0f} rows/s counting nested tables)"
+    )
+    print(
+        f"   dlt steps: extract {steps.get('extract', 0):.1f} s (includes every HTTP request),"
+        f" normalize {steps.get('normalize', 0):.1f} s, load {steps.get('load', 0):.1f} s"
+    )
+    print(
+        f"   CPU: client {cpu:.1f} s, simulator {sim_cpu:.1f} s;"
+        f" simulator answered {sum(operations.values()):,} requests in {server_seconds:.1f} s"
+        f" of server time ({', '.join(f'{op} {n:,}' for op, n in operations.most_common())})"
+    )
+    print(
+        f"   peak RSS of the sync process: {peak_mib:,.0f} MiB"
+        f" (after imports, before the sync: {result['baseline_rss_kib'] / 1024:,.0f} MiB)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--orders", type=int, default=100_000, help="orders in the orders world")
+    parser.add_argument(
+        "--events", type=int, default=500_000, help="financial events in the finances world"
+    )
+    parser.add_argument("--days", type=int, default=100, help="days of history of both worlds")
+    parser.add_argument("--destinations", default="duckdb,postgres", help="duckdb,postgres")
+    parser.add_argument(
+        "--pg-dsn", default=os.environ.get("CLARIO_TEST_PG_DSN", DEFAULT_PG_DSN), help="PostgreSQL"
+    )
+    parser.add_argument("--quick", action="store_true", help="10x smaller, for a smoke run")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.child:
+        child(options.child)
+        return
+    destinations = [d.strip() for d in options.destinations.split(",") if d.strip()]
+    unknown = set(destinations) - {"duckdb", "postgres"}
+    if unknown:
+        parser.error(f"unknown destination(s) {', '.join(sorted(unknown))}")
+    scale = 10 if options.quick else 1
+    orders, events = options.orders // scale, options.events // scale
+    for name, value in NO_TRACKING.items():
+        os.environ.setdefault(name, value)
+    print(
+        f"extract+load, 1 seller, simulator --rate-scale 100000 --report-delay 0;"
+        f" {orders:,} orders, {events:,} financial events; destinations {destinations};"
+        f" {os.cpu_count()} CPUs; parent max RSS so far"
+        f" {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
+    )
+    days = options.days
+    orders_world = WorldConfig(
+        seed=SEED, sellers=1, history_days=days, orders_per_day=max(1, orders // days), now=NOW
+    )
+    events_world = WorldConfig(
+        seed=SEED,
+        sellers=1,
+        history_days=days,
+        orders_per_day=max(1, round(events / EVENTS_PER_ORDER / days)),
+        now=NOW,
+    )
+    bench_world("orders", orders_world, ["orders"], destinations, options.pg_dsn)
+    bench_world("finances", events_world, ["finances"], destinations, options.pg_dsn)
+
+
+if __name__ == "__main__":
+    main()

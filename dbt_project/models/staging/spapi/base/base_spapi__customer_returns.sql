@@ -1,0 +1,32 @@
+-- every seller's raw `customer_returns`, unioned; see macros/union_seller_tables.sql
+{%- set string = dbt.type_string() -%}
+{%- set timestamp = clario.type_timestamp_tz() -%}
+{%- set money = clario.type_money() -%}
+{%- set bigint = dbt.type_bigint() -%}
+{%- set boolean = dbt.type_boolean() %}
+
+{{
+    clario.union_seller_tables(
+        'customer_returns',
+        [
+            ('return_date',            timestamp),
+            ('order_id',               string),
+            ('sku',                    string),
+            ('asin',                   string),
+            ('fnsku',                  string),
+            ('product_name',           string),
+            ('quantity',               string),
+            ('fulfillment_center_id',  string),
+            ('detailed_disposition',   string),
+            ('reason',                 string),
+            ('status',                 string),
+            ('license_plate_number',   string),
+            ('customer_comments',      string),
+            ('marketplace_id',         string),
+            ('is_sandbox',             boolean),
+            ('source_report',          string),
+            ('_dlt_load_id',           string),
+            ('_dlt_id',                string)
+        ]
+    )
+}}

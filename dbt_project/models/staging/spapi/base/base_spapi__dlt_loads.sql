@@ -1,0 +1,18 @@
+-- every seller's raw `_dlt_loads`, unioned; see macros/union_seller_tables.sql
+{%- set string = dbt.type_string() -%}
+{%- set timestamp = clario.type_timestamp_tz() -%}
+{%- set money = clario.type_money() -%}
+{%- set bigint = dbt.type_bigint() -%}
+{%- set boolean = dbt.type_boolean() %}
+
+{{
+    clario.union_seller_tables(
+        '_dlt_loads',
+        [
+            ('load_id',      string),
+            ('schema_name',  string),
+            ('status',       bigint),
+            ('inserted_at',  timestamp)
+        ]
+    )
+}}

@@ -1,0 +1,19 @@
+-- every seller's raw `orders__packages__package_items`, unioned; see macros/union_seller_tables.sql
+{%- set string = dbt.type_string() -%}
+{%- set timestamp = clario.type_timestamp_tz() -%}
+{%- set money = clario.type_money() -%}
+{%- set bigint = dbt.type_bigint() -%}
+{%- set boolean = dbt.type_boolean() %}
+
+{{
+    clario.union_seller_tables(
+        'orders__packages__package_items',
+        [
+            ('order_item_id',   string),
+            ('quantity',        bigint),
+            ('_dlt_parent_id',  string),
+            ('_dlt_list_idx',   bigint),
+            ('_dlt_id',         string)
+        ]
+    )
+}}

@@ -1,0 +1,23 @@
+-- every seller's raw `orders__packages`, unioned; see macros/union_seller_tables.sql
+{%- set string = dbt.type_string() -%}
+{%- set timestamp = clario.type_timestamp_tz() -%}
+{%- set money = clario.type_money() -%}
+{%- set bigint = dbt.type_bigint() -%}
+{%- set boolean = dbt.type_boolean() %}
+
+{{
+    clario.union_seller_tables(
+        'orders__packages',
+        [
+            ('package_reference_id',    string),
+            ('created_time',            timestamp),
+            ('ship_time',               timestamp),
+            ('carrier',                 string),
+            ('tracking_number',         string),
+            ('package_status__status',  string),
+            ('_dlt_parent_id',          string),
+            ('_dlt_list_idx',           bigint),
+            ('_dlt_id',                 string)
+        ]
+    )
+}}

@@ -1,0 +1,18 @@
+-- every seller's raw `orders__programs`, unioned; see macros/union_seller_tables.sql
+{%- set string = dbt.type_string() -%}
+{%- set timestamp = clario.type_timestamp_tz() -%}
+{%- set money = clario.type_money() -%}
+{%- set bigint = dbt.type_bigint() -%}
+{%- set boolean = dbt.type_boolean() %}
+
+{{
+    clario.union_seller_tables(
+        'orders__programs',
+        [
+            ('value',           string),
+            ('_dlt_parent_id',  string),
+            ('_dlt_list_idx',   bigint),
+            ('_dlt_id',         string)
+        ]
+    )
+}}

@@ -1,0 +1,30 @@
+-- every seller's raw `orders`, unioned; see macros/union_seller_tables.sql
+{%- set string = dbt.type_string() -%}
+{%- set timestamp = clario.type_timestamp_tz() -%}
+{%- set money = clario.type_money() -%}
+{%- set bigint = dbt.type_bigint() -%}
+{%- set boolean = dbt.type_boolean() %}
+
+{{
+    clario.union_seller_tables(
+        'orders',
+        [
+            ('order_id',                                string),
+            ('created_time',                            timestamp),
+            ('last_updated_time',                       timestamp),
+            ('fulfillment__fulfillment_status',         string),
+            ('fulfillment__fulfilled_by',               string),
+            ('fulfillment__fulfillment_service_level',  string),
+            ('sales_channel__channel_name',             string),
+            ('sales_channel__marketplace_id',           string),
+            ('sales_channel__marketplace_name',         string),
+            ('proceeds__grand_total__amount',           string),
+            ('proceeds__grand_total__currency_code',    string),
+            ('marketplace_id',                          string),
+            ('is_sandbox',                              boolean),
+            ('source_report',                           string),
+            ('_dlt_load_id',                            string),
+            ('_dlt_id',                                 string)
+        ]
+    )
+}}

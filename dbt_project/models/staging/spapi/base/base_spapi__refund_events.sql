@@ -1,0 +1,25 @@
+-- every seller's raw `refund_events`, unioned; see macros/union_seller_tables.sql
+{%- set string = dbt.type_string() -%}
+{%- set timestamp = clario.type_timestamp_tz() -%}
+{%- set money = clario.type_money() -%}
+{%- set bigint = dbt.type_bigint() -%}
+{%- set boolean = dbt.type_boolean() %}
+
+{{
+    clario.union_seller_tables(
+        'refund_events',
+        [
+            ('event_id',                  string),
+            ('event_list',                string),
+            ('financial_event_group_id',  string),
+            ('amazon_order_id',           string),
+            ('marketplace_name',          string),
+            ('posted_date',               timestamp),
+            ('marketplace_id',            string),
+            ('is_sandbox',                boolean),
+            ('source_report',             string),
+            ('_dlt_load_id',              string),
+            ('_dlt_id',                   string)
+        ]
+    )
+}}

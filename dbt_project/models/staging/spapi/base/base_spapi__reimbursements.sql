@@ -1,0 +1,37 @@
+-- every seller's raw `reimbursements`, unioned; see macros/union_seller_tables.sql
+{%- set string = dbt.type_string() -%}
+{%- set timestamp = clario.type_timestamp_tz() -%}
+{%- set money = clario.type_money() -%}
+{%- set bigint = dbt.type_bigint() -%}
+{%- set boolean = dbt.type_boolean() %}
+
+{{
+    clario.union_seller_tables(
+        'reimbursements',
+        [
+            ('approval_date',                  timestamp),
+            ('reimbursement_id',               string),
+            ('case_id',                        string),
+            ('amazon_order_id',                string),
+            ('reason',                         string),
+            ('sku',                            string),
+            ('fnsku',                          string),
+            ('asin',                           string),
+            ('product_name',                   string),
+            ('condition',                      string),
+            ('currency_unit',                  string),
+            ('amount_per_unit',                string),
+            ('amount_total',                   string),
+            ('quantity_reimbursed_cash',       string),
+            ('quantity_reimbursed_inventory',  string),
+            ('quantity_reimbursed_total',      string),
+            ('original_reimbursement_id',      string),
+            ('original_reimbursement_type',    string),
+            ('marketplace_id',                 string),
+            ('is_sandbox',                     boolean),
+            ('source_report',                  string),
+            ('_dlt_load_id',                   string),
+            ('_dlt_id',                        string)
+        ]
+    )
+}}

@@ -1,0 +1,24 @@
+-- every seller's raw `rejected_rows`, unioned; see macros/union_seller_tables.sql
+{%- set string = dbt.type_string() -%}
+{%- set timestamp = clario.type_timestamp_tz() -%}
+{%- set money = clario.type_money() -%}
+{%- set bigint = dbt.type_bigint() -%}
+{%- set boolean = dbt.type_boolean() %}
+
+{{
+    clario.union_seller_tables(
+        'rejected_rows',
+        [
+            ('rejected_row_id',  string),
+            ('resource',         string),
+            ('line_number',      bigint),
+            ('raw_line',         string),
+            ('reason',           string),
+            ('marketplace_id',   string),
+            ('is_sandbox',       boolean),
+            ('source_report',    string),
+            ('_dlt_load_id',     string),
+            ('_dlt_id',          string)
+        ]
+    )
+}}

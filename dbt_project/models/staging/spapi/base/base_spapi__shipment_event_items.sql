@@ -1,0 +1,20 @@
+-- every seller's raw `shipment_events__shipment_item_list`, unioned; see macros/union_seller_tables.sql
+{%- set string = dbt.type_string() -%}
+{%- set timestamp = clario.type_timestamp_tz() -%}
+{%- set money = clario.type_money() -%}
+{%- set bigint = dbt.type_bigint() -%}
+{%- set boolean = dbt.type_boolean() %}
+
+{{
+    clario.union_seller_tables(
+        'shipment_events__shipment_item_list',
+        [
+            ('order_item_id',     string),
+            ('seller_sku',        string),
+            ('quantity_shipped',  bigint),
+            ('_dlt_parent_id',    string),
+            ('_dlt_list_idx',     bigint),
+            ('_dlt_id',           string)
+        ]
+    )
+}}

@@ -1,0 +1,60 @@
+with
+
+source as (
+
+    select * from {{ ref('base_spapi__adjustment_event_items') }}
+
+),
+
+events as (
+
+    select * from {{ ref('base_spapi__adjustment_events') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        source.seller_id,
+        events.marketplace_id,
+        events.event_id,
+        events.financial_event_group_id as settlement_id,
+        source._dlt_list_idx as item_index,
+        source.seller_sku as sku,
+        source.fn_sku as fnsku,
+        source.asin,
+        source.transaction_number,
+
+        -- dates
+        events.posted_date as posted_at,
+
+        -- categories
+        events.adjustment_type,
+        source.product_description,
+
+        -- numerics
+        {{ clario.safe_cast_integer('source.quantity') }} as quantity,
+        source.total_amount__currency_amount as total_amount,
+        source.per_unit_amount__currency_amount as per_unit_amount,
+        source.total_amount__currency_code as currency,
+
+        -- flags
+        events.is_sandbox,
+        {{ clario.cast_failed(
+            'source.quantity', clario.safe_cast_integer('source.quantity')
+        ) }} as has_cast_error,
+
+        -- lineage: an item is loaded with its event
+        events.source_report,
+        events._dlt_load_id
+
+    from source
+    inner join events
+        on
+            source.seller_id = events.seller_id
+            and source._dlt_parent_id = events._dlt_id
+
+)
+
+select * from renamed

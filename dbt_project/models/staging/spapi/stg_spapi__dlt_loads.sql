@@ -1,0 +1,27 @@
+with
+
+source as (
+
+    select * from {{ ref('base_spapi__dlt_loads') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        seller_id,
+        load_id,
+        schema_name,
+
+        -- dates
+        inserted_at as loaded_at,
+
+        -- flags
+        coalesce(status = 0, false) as is_successful
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,57 @@
+with
+
+source as (
+
+    select * from {{ ref('base_spapi__order_item_proceeds_breakdowns') }}
+
+),
+
+order_items as (
+
+    select * from {{ ref('base_spapi__order_items') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('base_spapi__orders') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        source.seller_id,
+        orders.order_id,
+        order_items._dlt_list_idx as item_index,
+        source._dlt_list_idx as breakdown_index,
+
+        -- categories
+        lower(source.type) as breakdown_type,
+
+        -- numerics
+        {{ clario.safe_cast_money('source.subtotal__amount') }} as amount,
+        source.subtotal__currency_code as currency,
+
+        -- flags
+        {{ clario.cast_failed(
+            'source.subtotal__amount', clario.safe_cast_money('source.subtotal__amount')
+        ) }} as has_cast_error,
+
+        -- lineage
+        orders._dlt_load_id
+
+    from source
+    inner join order_items
+        on
+            source.seller_id = order_items.seller_id
+            and source._dlt_parent_id = order_items._dlt_id
+    inner join orders
+        on
+            order_items.seller_id = orders.seller_id
+            and order_items._dlt_parent_id = orders._dlt_id
+
+)
+
+select * from renamed

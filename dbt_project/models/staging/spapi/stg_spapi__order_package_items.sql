@@ -1,0 +1,48 @@
+with
+
+source as (
+
+    select * from {{ ref('base_spapi__order_package_items') }}
+
+),
+
+packages as (
+
+    select * from {{ ref('base_spapi__order_packages') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('base_spapi__orders') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        source.seller_id,
+        orders.order_id,
+        packages.package_reference_id,
+        source.order_item_id,
+
+        -- numerics
+        source.quantity,
+
+        -- lineage
+        orders._dlt_load_id
+
+    from source
+    inner join packages
+        on
+            source.seller_id = packages.seller_id
+            and source._dlt_parent_id = packages._dlt_id
+    inner join orders
+        on
+            packages.seller_id = orders.seller_id
+            and packages._dlt_parent_id = orders._dlt_id
+
+)
+
+select * from renamed

@@ -1,0 +1,43 @@
+with
+
+source as (
+
+    select * from {{ ref('base_spapi__order_packages') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('base_spapi__orders') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        source.seller_id,
+        orders.order_id,
+        source.package_reference_id,
+        source.tracking_number,
+
+        -- dates
+        source.created_time as created_at,
+        source.ship_time as shipped_at,
+
+        -- categories
+        source.carrier,
+        lower(source.package_status__status) as package_status,
+
+        -- lineage
+        orders._dlt_load_id
+
+    from source
+    inner join orders
+        on
+            source.seller_id = orders.seller_id
+            and source._dlt_parent_id = orders._dlt_id
+
+)
+
+select * from renamed

@@ -1,0 +1,36 @@
+with
+
+source as (
+
+    select * from {{ ref('base_spapi__order_programs') }}
+
+),
+
+orders as (
+
+    select * from {{ ref('base_spapi__orders') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        source.seller_id,
+        orders.order_id,
+
+        -- categories
+        upper(source.value) as program,
+
+        -- lineage
+        orders._dlt_load_id
+
+    from source
+    inner join orders
+        on
+            source.seller_id = orders.seller_id
+            and source._dlt_parent_id = orders._dlt_id
+
+)
+
+select * from renamed

@@ -1,0 +1,52 @@
+with
+
+source as (
+
+    select * from {{ ref('base_spapi__refund_event_item_charges') }}
+
+),
+
+items as (
+
+    select * from {{ ref('base_spapi__refund_event_items') }}
+
+),
+
+events as (
+
+    select * from {{ ref('base_spapi__refund_events') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        source.seller_id,
+        events.event_id,
+        items._dlt_list_idx as item_index,
+        source._dlt_list_idx as charge_index,
+
+        -- categories
+        source.charge_type,
+
+        -- numerics
+        source.charge_amount__currency_amount as amount,
+        source.charge_amount__currency_code as currency,
+
+        -- lineage
+        events._dlt_load_id
+
+    from source
+    inner join items
+        on
+            source.seller_id = items.seller_id
+            and source._dlt_parent_id = items._dlt_id
+    inner join events
+        on
+            items.seller_id = events.seller_id
+            and items._dlt_parent_id = events._dlt_id
+
+)
+
+select * from renamed

@@ -1,0 +1,49 @@
+with
+
+source as (
+
+    select * from {{ ref('base_spapi__refund_event_items') }}
+
+),
+
+events as (
+
+    select * from {{ ref('base_spapi__refund_events') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        source.seller_id,
+        events.marketplace_id,
+        events.event_id,
+        events.financial_event_group_id as settlement_id,
+        events.amazon_order_id as order_id,
+        source._dlt_list_idx as item_index,
+        source.order_adjustment_item_id,
+        source.seller_sku as sku,
+
+        -- dates
+        events.posted_date as posted_at,
+
+        -- numerics
+        source.quantity_shipped as quantity,
+
+        -- flags
+        events.is_sandbox,
+
+        -- lineage: an item is loaded with its event
+        events.source_report,
+        events._dlt_load_id
+
+    from source
+    inner join events
+        on
+            source.seller_id = events.seller_id
+            and source._dlt_parent_id = events._dlt_id
+
+)
+
+select * from renamed

@@ -1,0 +1,37 @@
+with
+
+source as (
+
+    select * from {{ ref('base_spapi__refund_events') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        seller_id,
+        marketplace_id,
+        event_id,
+        financial_event_group_id as settlement_id,
+        amazon_order_id as order_id,
+
+        -- dates
+        posted_date as posted_at,
+
+        -- categories
+        event_list,
+        marketplace_name,
+
+        -- flags
+        is_sandbox,
+
+        -- lineage
+        source_report,
+        _dlt_load_id
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,44 @@
+with
+
+source as (
+
+    select * from {{ ref('base_spapi__service_fee_event_fees') }}
+
+),
+
+events as (
+
+    select * from {{ ref('base_spapi__service_fee_events') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        source.seller_id,
+        events.marketplace_id,
+        events.event_id,
+        events.financial_event_group_id as settlement_id,
+        source._dlt_list_idx as fee_index,
+
+        -- categories
+        source.fee_type,
+
+        -- numerics
+        source.fee_amount__currency_amount as amount,
+        source.fee_amount__currency_code as currency,
+
+        -- lineage: an item is loaded with its event
+        events.source_report,
+        events._dlt_load_id
+
+    from source
+    inner join events
+        on
+            source.seller_id = events.seller_id
+            and source._dlt_parent_id = events._dlt_id
+
+)
+
+select * from renamed

@@ -1,0 +1,53 @@
+with
+
+source as (
+
+    select * from {{ ref('base_spapi__shipment_event_item_promotions') }}
+
+),
+
+items as (
+
+    select * from {{ ref('base_spapi__shipment_event_items') }}
+
+),
+
+events as (
+
+    select * from {{ ref('base_spapi__shipment_events') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        source.seller_id,
+        events.event_id,
+        items._dlt_list_idx as item_index,
+        source._dlt_list_idx as promotion_index,
+        source.promotion_id,
+
+        -- categories
+        source.promotion_type,
+
+        -- numerics
+        source.promotion_amount__currency_amount as amount,
+        source.promotion_amount__currency_code as currency,
+
+        -- lineage
+        events._dlt_load_id
+
+    from source
+    inner join items
+        on
+            source.seller_id = items.seller_id
+            and source._dlt_parent_id = items._dlt_id
+    inner join events
+        on
+            items.seller_id = events.seller_id
+            and items._dlt_parent_id = events._dlt_id
+
+)
+
+select * from renamed

@@ -1,0 +1,91 @@
+"""Run `dbt build` on the warehouse a sync loaded, through prefect-dbt's runner.
+
+Each dbt node shows in Prefect, and a failing model or test fails the flow. A failed
+build gets one `dbt retry` (it re-runs only what failed), not a second full build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
+
+from extract.pipeline import DestinationName
+from extract.spapi.config import SellerConfig
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT = ROOT / "dbt_project"
+PROFILE_TEMPLATE = ROOT / "profiles.example.yml"
+
+
+def profiles_dir(data_dir: Path) -> Path:
+    """A profiles dir holding the project's profile as `profiles.yml` (dbt's file name)."""
+    target = data_dir / "dbt_profiles"
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(PROFILE_TEMPLATE, target / "profiles.yml")
+    return target
+
+
+def profile_environment(
+    destination: DestinationName, data_dir: Path, postgres_dsn: str | None
+) -> dict[str, str]:
+    """The environment variables profiles.example.yml reads, for this warehouse."""
+    if destination == "duckdb":
+        return {"CLARIO_DUCKDB_PATH": str((data_dir / "clario.duckdb").resolve())}
+    if not postgres_dsn:
+        raise ValueError("postgres needs a DSN (CLARIO_PG_DSN)")
+    parts = urlsplit(postgres_dsn)
+    return {
+        "CLARIO_PG_HOST": parts.hostname or "127.0.0.1",
+        "CLARIO_PG_PORT": str(parts.port or 5432),
+        "CLARIO_PG_USER": parts.username or "postgres",
+        "CLARIO_PG_PASSWORD": parts.password or "",
+        "CLARIO_PG_DATABASE": parts.path.lstrip("/") or "postgres",
+    }
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def dbt_vars(sellers: Sequence[SellerConfig]) -> str:
+    """The project's vars: which sellers' raw datasets to read and who owns them."""
+    return json.dumps(
+        {
+            "sellers": [s.seller_id.lower() for s in sellers],
+            "seller_users": {s.seller_id.lower(): s.user_id for s in sellers},
+        }
+    )
+
+
+def run_dbt_build(
+    destination: DestinationName,
+    data_dir: Path,
+    sellers: Sequence[SellerConfig],
+    postgres_dsn: str | None = None,
+    extra_args: Sequence[str] = (),
+) -> None:
+    """`dbt build` against the warehouse; one `dbt retry` if it fails; raises if still failing."""
+    settings = PrefectDbtSettings(project_dir=DBT_PROJECT, profiles_dir=profiles_dir(data_dir))
+    args = ["build", "--target", destination, "--vars", dbt_vars(sellers), *extra_args]
+    with _environment(profile_environment(destination, data_dir, postgres_dsn)):
+        try:
+            PrefectDbtRunner(settings=settings).invoke(args)
+        except Exception:  # a failed node: re-run only what failed, as `dbt retry` does
+            PrefectDbtRunner(settings=settings).invoke(["retry"])

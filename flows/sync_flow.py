@@ -1,0 +1,150 @@
+"""The Prefect flow `sync`: extract every seller (each data set a task), then one dbt build.
+
+Sellers run in parallel up to `max_concurrency`, staggered so they do not all call Amazon
+in the same second; a seller's data sets run one after another (they share the seller's
+dlt pipeline) and a failing one does not stop the next. A summary row per seller x data
+set is logged as JSON and appended to the warehouse table `sync_runs`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from prefect import allow_failure, flow, get_run_logger, task
+from prefect.futures import PrefectFuture
+from prefect.runtime import flow_run
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
+
+from extract.pipeline import DestinationName, load_lock, make_destination, sync_seller
+from extract.run import DATA_SETS, DataSetRun
+from extract.spapi.config import SellerConfig, load_sellers
+from extract.sync_settings import SyncSettings
+from flows.audit import record_sync_runs
+from flows.dbt import run_dbt_build
+
+
+class DataSetFailed(Exception):
+    """A data set's extraction failed; the message is its (secret-free) error."""
+
+
+def _seller(seller_id: str, sellers_file: Path | None) -> SellerConfig:
+    for seller in load_sellers(sellers_file):
+        if seller.seller_id == seller_id:
+            return seller
+    raise KeyError(f"seller {seller_id} is not configured")
+
+
+@task(
+    name="extract",
+    task_run_name="extract {seller_id} {data_set}",
+    retries=3,
+    retry_delay_seconds=exponential_backoff(backoff_factor=10),
+    retry_jitter_factor=0.5,
+)
+def extract_data_set(
+    seller_id: str,
+    data_set: str,
+    destination: DestinationName,
+    data_dir: Path,
+    sellers_file: Path | None = None,
+    postgres_dsn: str | None = None,
+    settings: SyncSettings | None = None,
+    client_options: dict[str, Any] | None = None,
+    delay_seconds: float = 0,
+) -> dict[str, Any]:
+    """Extract and load one data set of one seller; raises so Prefect retries a failure.
+
+    Takes the seller's id, not its configuration, so no credential is ever a task
+    parameter (Prefect records parameters).
+    """
+    if delay_seconds:
+        time.sleep(delay_seconds)
+    seller = _seller(seller_id, sellers_file)
+    [run] = sync_seller(
+        seller,
+        make_destination(destination, data_dir, postgres_dsn),
+        data_dir,
+        settings=settings,
+        data_sets=[data_set],
+        load_lock=load_lock(destination, data_dir),
+        client_options=client_options,
+    )
+    summary = run.summary()
+    get_run_logger().info(json.dumps(summary))
+    if run.status == "failed":
+        raise DataSetFailed(summary["error"])
+    return summary
+
+
+def _failed_summary(seller_id: str, data_set: str, error: BaseException) -> dict[str, Any]:
+    run = DataSetRun(seller_id, data_set)
+    run.fail(f"{type(error).__name__}: {error}")
+    run.finish()
+    return run.summary()
+
+
+# Prefect's stubs type the runner generically; ThreadPoolTaskRunner is what they mean.
+@flow(name="sync", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
+def sync(
+    destination: DestinationName = "duckdb",
+    data_dir: Path = Path("data"),
+    sellers_file: Path | None = None,
+    postgres_dsn: str | None = None,
+    since: datetime | None = None,
+    data_sets: list[str] | None = None,
+    stagger_seconds: float = 0,
+    settings: SyncSettings | None = None,
+    client_options: dict[str, Any] | None = None,
+    build: bool = True,
+    retries: int = 3,
+    retry_backoff_seconds: float = 10,
+) -> list[dict[str, Any]]:
+    """Sync every configured seller now, then build and test the marts."""
+    logger = get_run_logger()
+    sellers = load_sellers(sellers_file)
+    settings = settings or SyncSettings(since=since)
+    extract = extract_data_set.with_options(
+        retries=retries,
+        retry_delay_seconds=exponential_backoff(backoff_factor=retry_backoff_seconds),
+    )
+    futures: list[tuple[str, str, PrefectFuture[dict[str, Any]]]] = []
+    for index, seller in enumerate(sellers):
+        previous: PrefectFuture[dict[str, Any]] | None = None
+        for data_set in data_sets or list(DATA_SETS):
+            future = extract.submit(  # type: ignore[call-overload]  # prefect stubs
+                seller_id=seller.seller_id,
+                data_set=data_set,
+                destination=destination,
+                data_dir=data_dir,
+                sellers_file=sellers_file,
+                postgres_dsn=postgres_dsn,
+                settings=settings,
+                client_options=client_options,
+                delay_seconds=float(index * stagger_seconds if previous is None else 0),
+                # the previous data set must finish, but its failure must not stop this one
+                wait_for=[allow_failure(previous)] if previous is not None else [],
+            )
+            futures.append((seller.seller_id, data_set, future))
+            previous = future
+    summaries = []
+    for seller_id, data_set, future in futures:
+        result = future.result(raise_on_failure=False)
+        if isinstance(result, BaseException):
+            summaries.append(_failed_summary(seller_id, data_set, result))
+        else:
+            summaries.append(result)
+    for summary in summaries:
+        logger.info("sync summary %s", json.dumps(summary))
+    record_sync_runs(summaries, destination, data_dir, postgres_dsn, str(flow_run.id))
+    if build:
+        run_dbt_build(destination, data_dir, sellers, postgres_dsn)
+    failed = [s for s in summaries if s["status"] == "failed"]
+    if failed:
+        names = ", ".join(f"{s['seller_id']}/{s['data_set']}: {s['error']}" for s in failed)
+        raise RuntimeError(f"{len(failed)} data set(s) failed: {names}")
+    return summaries
