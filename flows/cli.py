@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from flows.demo import demo
+from flows.run_command import run, serve
 from flows.sync_command import sync
 from simulator.cli import app as simulator_app
 
@@ -16,6 +17,8 @@ app = typer.Typer(
 app.add_typer(simulator_app, name="simulator")
 app.command()(demo)
 app.command()(sync)
+app.command()(run)
+app.command()(serve)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,14 @@ from flows.audit import record_sync_runs
 from flows.dbt import run_dbt_build
 
 
+class SyncFailed(RuntimeError):
+    """Some data sets failed; `summaries` has every data set's row, failed ones included."""
+
+    def __init__(self, message: str, summaries: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.summaries = summaries
+
+
 class DataSetFailed(Exception):
     """A data set's extraction failed; the message is its (secret-free) error."""
 
@@ -146,5 +154,5 @@ def sync(
     failed = [s for s in summaries if s["status"] == "failed"]
     if failed:
         names = ", ".join(f"{s['seller_id']}/{s['data_set']}: {s['error']}" for s in failed)
-        raise RuntimeError(f"{len(failed)} data set(s) failed: {names}")
+        raise SyncFailed(f"{len(failed)} data set(s) failed: {names}", summaries)
     return summaries

@@ -1,0 +1,115 @@
+"""`clario run` (one full cycle now) and `clario serve` (the six-hourly schedule, locally)."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from extract.spapi.config import ConfigError, load_sellers
+
+console = Console()
+
+
+def summary_table(summaries: list[dict[str, Any]]) -> Table:
+    table = Table(title="Sync summary")
+    for column in ("seller", "data set", "status", "rows", "rejected", "seconds", "error"):
+        table.add_column(column)
+    for s in summaries:
+        table.add_row(
+            s["seller_id"],
+            s["data_set"],
+            s["status"],
+            str(s["rows_loaded"]),
+            str(s["rows_rejected"]),
+            f"{s['duration_seconds']:.1f}",
+            s["error"] or "",
+        )
+    return table
+
+
+def _check_config(sellers_file: Path | None, destination: str, pg_dsn: str | None) -> None:
+    """Fail before any work, naming what to fix."""
+    if destination not in ("duckdb", "postgres"):
+        raise typer.BadParameter(
+            f"unknown destination '{destination}' (expected duckdb or postgres)"
+        )
+    if destination == "postgres":
+        if not pg_dsn:
+            raise typer.BadParameter("--destination postgres needs --pg-dsn or CLARIO_PG_DSN")
+        import psycopg2
+
+        try:
+            psycopg2.connect(pg_dsn, connect_timeout=5).close()
+        except psycopg2.OperationalError as error:
+            raise typer.BadParameter(
+                f"PostgreSQL is unreachable at the DSN given: {error}"
+            ) from None
+    try:
+        load_sellers(sellers_file)
+    except ConfigError as error:
+        raise typer.BadParameter(str(error)) from None
+
+
+def run(
+    sellers_file: Annotated[
+        Path | None, typer.Option(help="TOML file listing the sellers.")
+    ] = None,
+    destination: Annotated[
+        str, typer.Option(help="duckdb (embedded file) or postgres.")
+    ] = "duckdb",
+    data_dir: Annotated[Path, typer.Option(help="Where DuckDB and dlt's state live.")] = Path(
+        "data"
+    ),
+    pg_dsn: Annotated[
+        str | None, typer.Option(envvar="CLARIO_PG_DSN", help="PostgreSQL DSN.")
+    ] = None,
+    since: Annotated[datetime | None, typer.Option(help="First sync starts here (UTC).")] = None,
+    build: Annotated[bool, typer.Option(help="Run dbt build after extracting.")] = True,
+) -> None:
+    """One full cycle now: extract every seller, then dbt build; a summary table at the end."""
+    _check_config(sellers_file, destination, pg_dsn)
+    from flows.sync_flow import SyncFailed, sync
+
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    try:
+        summaries = sync(  # type: ignore[call-overload]  # prefect's overloads miss Literal
+            destination=destination,
+            data_dir=data_dir,
+            sellers_file=sellers_file,
+            postgres_dsn=pg_dsn,
+            since=since,
+            build=build,
+        )
+    except SyncFailed as failure:
+        console.print(summary_table(failure.summaries))
+        console.print(f"[red]{failure}[/red]")
+        raise typer.Exit(code=1) from None
+    console.print(summary_table(summaries))
+
+
+def serve() -> None:
+    """Run the six-hourly sync locally; ENABLE_BACKGROUND_SYNC=false turns it off."""
+    from prefect import serve as prefect_serve
+    from prefect.settings import PREFECT_UI_URL
+
+    from flows.deployment import CRON, background_sync_enabled, sync_deployment
+
+    if not background_sync_enabled():
+        console.print(
+            "Background sync is disabled (ENABLE_BACKGROUND_SYNC=false); nothing to serve."
+        )
+        raise typer.Exit(code=0)
+    ui = (
+        PREFECT_UI_URL.value()
+        or os.environ.get("PREFECT_UI_URL")
+        or "the Prefect UI (`prefect server start`)"
+    )
+    console.print(f"Serving `sync` on cron {CRON} UTC; watch runs in {ui}. Ctrl-C stops.")
+    prefect_serve(sync_deployment())

@@ -1,0 +1,48 @@
+"""The schedule: every six hours UTC, never overlapping itself, and switchable off."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from flows.deployment import CRON, background_sync_enabled, sync_deployment
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_deployment_runs_every_six_hours_utc_and_cannot_overlap() -> None:
+    deployment = sync_deployment()
+    [schedule] = deployment.schedules
+    assert (schedule.schedule.cron, schedule.schedule.timezone) == ("0 */6 * * *", "UTC")  # type: ignore[union-attr]
+    assert deployment.concurrency_limit == 1
+    assert deployment.concurrency_options is not None
+    assert deployment.concurrency_options.collision_strategy.value == "ENQUEUE"
+    assert deployment.parameters["stagger_seconds"] > 0, "sellers are staggered"
+
+
+def test_prefect_yaml_says_the_same() -> None:
+    [deployment] = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    [schedule] = deployment["schedules"]
+    assert (schedule["cron"], schedule["timezone"]) == (CRON, "UTC")
+    assert deployment["concurrency_limit"]["limit"] == 1
+    assert deployment["entrypoint"] == "flows/sync_flow.py:sync"
+
+
+def test_enable_background_sync_false_turns_the_schedule_off() -> None:
+    assert background_sync_enabled({})
+    assert not background_sync_enabled({"ENABLE_BACKGROUND_SYNC": "false"})
+    clario = str(Path(sys.executable).with_name("clario"))
+    result = subprocess.run(
+        [clario, "serve"],
+        env={**os.environ, "ENABLE_BACKGROUND_SYNC": "false"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0
+    assert "disabled" in result.stdout
