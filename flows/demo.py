@@ -1,73 +1,116 @@
-"""`clario demo`: the main job a new user runs first.
+"""`clario demo`: the main job a new user runs first (`make run`).
 
-For now (the extractor and the dbt project land in later issues) it starts the local
-simulator with a demo seller, signs in through LWA as any SP-API client would, fetches
-one page of orders updated in the last week and prints them.
+Starts the simulator in the background with a demo seller, runs one full cycle (the
+`sync` flow: extract into the embedded DuckDB, then `dbt build`) against it, prints the
+run summary and a few rows of each mart, and stops the simulator.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Annotated, Any
+import shutil
+from pathlib import Path
+from typing import Annotated
 
-import requests
+import duckdb
 import typer
+from rich.console import Console
+from rich.table import Table
 
-from simulator.config import SimulatorSettings, WorldConfig
+from flows.run_command import summary_table
+from simulator.config import SellerAccount, SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
 from simulator.world import World
 
+MARTS = (
+    "orders",
+    "order_items",
+    "shipments",
+    "returns",
+    "settlements",
+    "settlement_fees",
+    "settlement_periods",
+)
+console = Console()
 
-def fetch_order_page(
-    base_url: str, seller: dict[str, Any], updated_after: str, limit: int
-) -> list[dict[str, Any]]:
-    """One page of searchOrders, after exchanging the seller's refresh token for an access token."""
-    token = requests.post(
-        base_url + "/auth/o2/token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": seller["refresh_token"],
-            "client_id": seller["client_id"],
-            "client_secret": seller["client_secret"],
-        },
-        timeout=30,
-    )
-    token.raise_for_status()
-    params: dict[str, str | int] = {
-        "lastUpdatedAfter": updated_after,
-        "marketplaceIds": ",".join(seller["marketplace_ids"]),
-        "maxResultsPerPage": limit,
-        "includedData": "PROCEEDS",
-    }
-    response = requests.get(
-        base_url + "/orders/2026-01-01/orders",
-        params=params,
-        headers={"x-amz-access-token": token.json()["access_token"]},
-        timeout=30,
-    )
-    response.raise_for_status()
-    orders: list[dict[str, Any]] = response.json()["orders"]
-    return orders
+
+def write_sellers_file(path: Path, accounts: list[SellerAccount], base_url: str) -> Path:
+    """A sellers file for the simulator's sellers (their credentials are the simulator's own)."""
+    lines = []
+    for account in accounts:
+        marketplaces = ", ".join(f'"{m}"' for m in account.marketplace_ids)
+        lines += [
+            "[[sellers]]",
+            f'seller_id = "{account.seller_id}"',
+            'user_id = "demo-user"',
+            'region = "NA"',
+            f"marketplace_ids = [{marketplaces}]",
+            f'endpoint = "{base_url}"',
+            f'token_url = "{base_url}/auth/o2/token"',
+            "[sellers.credentials]",
+            f'client_id = "{account.client_id}"',
+            f'client_secret = "{account.client_secret}"',
+            f'refresh_token = "{account.refresh_token}"',
+            "",
+        ]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines))
+    return path
+
+
+def print_marts(database: Path, rows: int) -> None:
+    connection = duckdb.connect(str(database), read_only=True)
+    try:
+        for mart in MARTS:
+            found = connection.execute(
+                "select table_schema from information_schema.tables where table_name = ? "
+                "and table_schema not like 'raw_%'",
+                [mart],
+            ).fetchall()
+            if not found:
+                console.print(f"[yellow]{mart}: not built[/yellow]")
+                continue
+            relation = f'"{found[0][0]}"."{mart}"'
+            count = connection.execute(f"select count(*) from {relation}").fetchone()
+            cursor = connection.execute(f"select * from {relation} limit {rows}")
+            columns = [d[0] for d in cursor.description][:8]
+            table = Table(
+                title=f"{mart} ({count[0] if count else 0} rows; first {len(columns)} columns)"
+            )
+            for column in columns:
+                table.add_column(column)
+            for row in cursor.fetchall():
+                table.add_row(*(str(v) for v in row[: len(columns)]))
+            console.print(table)
+    finally:
+        connection.close()
 
 
 def demo(
     seed: Annotated[int, typer.Option(help="Seed of the simulated world.")] = 7,
-    limit: Annotated[int, typer.Option(help="Orders to fetch (1-100).", min=1, max=100)] = 20,
+    data_dir: Annotated[Path, typer.Option(help="Where the demo's DuckDB and state go.")] = Path(
+        "data/demo"
+    ),
+    rows: Annotated[int, typer.Option(help="Rows of each mart to print.")] = 3,
 ) -> None:
-    """Start the simulator with a demo seller, fetch one page of orders and print it."""
-    world = World(WorldConfig(seed=seed, sellers=1, history_days=30))
-    seller = world.sellers[0].as_dict()
-    with RunningSimulator(world, SimulatorSettings()) as simulator:
-        typer.echo(f"Simulator running at {simulator.base_url} (seller {seller['seller_id']})")
-        since = (world.now - timedelta(days=7)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        orders = fetch_order_page(simulator.base_url, seller, since, limit)
-    typer.echo(f"{'order_id':<21} {'created':<21} {'status':<10} {'items':>5} {'total':>10}")
-    for order in orders:
-        total = order.get("proceeds", {}).get("grandTotal", {})
-        amount = f"{total['amount']} {total['currencyCode']}" if total else "-"
-        typer.echo(
-            f"{order['orderId']:<21} {order['createdTime']:<21} "
-            f"{order['fulfillment']['fulfillmentStatus']:<10} "
-            f"{len(order['orderItems']):>5} {amount:>14}"
+    """Sync the simulator's demo seller into DuckDB, build the marts, print a summary."""
+    from flows.sync_flow import SyncFailed, sync
+
+    # Each demo starts clean: the simulated world moves with the date.
+    shutil.rmtree(data_dir, ignore_errors=True)
+    world = World(WorldConfig(seed=seed, sellers=1, history_days=60, orders_per_day=20))
+    # Amazon's limits scaled by 10 keep the demo to a minute while still pacing every call.
+    settings = SimulatorSettings(rate_scale=10, report_delay_seconds=1)
+    with RunningSimulator(world, settings) as simulator:
+        console.print(
+            f"Simulator at {simulator.base_url}; demo seller {world.sellers[0].seller_id}"
         )
-    typer.echo(f"{len(orders)} orders updated since {since}.")
+        sellers_file = write_sellers_file(
+            data_dir / "sellers.toml", world.sellers, simulator.base_url
+        )
+        try:
+            summaries = sync(data_dir=data_dir, sellers_file=sellers_file, since=world.config.start)
+        except SyncFailed as failure:
+            console.print(summary_table(failure.summaries))
+            raise typer.Exit(code=1) from None
+    console.print(summary_table(summaries))
+    print_marts(data_dir / "clario.duckdb", rows)

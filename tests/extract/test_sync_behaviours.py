@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from extract.pipeline import dataset_name
+from flows.demo import write_sellers_file
 from simulator.config import FaultConfig, SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
 from simulator.truth import seller_truth
@@ -102,23 +103,7 @@ def test_no_secret_lands_in_any_table(world: World, synced: Path) -> None:
 
 
 def _sellers_file(world: World, base_url: str, path: Path) -> Path:
-    lines = []
-    for account in world.sellers:
-        lines += [
-            "[[sellers]]",
-            f'seller_id = "{account.seller_id}"',
-            'region = "NA"',
-            f"marketplace_ids = {list(account.marketplace_ids)!r}".replace("'", '"'),
-            f'endpoint = "{base_url}"',
-            f'token_url = "{base_url}/auth/o2/token"',
-            "[sellers.credentials]",
-            f'client_id = "{account.client_id}"',
-            f'client_secret = "{account.client_secret}"',
-            f'refresh_token = "{account.refresh_token}"',
-            "",
-        ]
-    path.write_text("\n".join(lines))
-    return path
+    return write_sellers_file(path, world.sellers, base_url)
 
 
 def test_a_sync_killed_mid_load_then_rerun_ends_with_the_same_tables(
