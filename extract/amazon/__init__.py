@@ -289,45 +289,25 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
 
         return resource
 
-    @dlt.resource(name="inbound_shipments", primary_key="ShipmentId", write_disposition="merge")
-    def inbound_shipments(
-        window: dlt.sources.incremental[str] = dlt.sources.incremental(
-            "last_updated_before",
-            initial_value=since,
-            lag=settings.inbound_lookback.total_seconds(),
-        ),
-    ) -> Iterator[Any]:
-        """Inbound shipments to FBA updated since the last run (status, destination)."""
-        yield from _inbound(
-            ctx,
-            runs("inbound"),
-            window.start_value or since,
-            "getShipments",
-            "/fba/inbound/v0/shipments",
-            "ShipmentData",
-        )
+    def inbound_resource(
+        name: str, primary_key: list[str], operation: str, path: str, key: str
+    ) -> DltResource:
+        """Inbound shipments or their items updated in a window; the cursor is the window's end
+        (Inbound v0 records carry no timestamp of their own)."""
 
-    @dlt.resource(
-        name="inbound_shipment_items",
-        primary_key=["ShipmentId", "SellerSKU"],
-        write_disposition="merge",
-    )
-    def inbound_shipment_items(
-        window: dlt.sources.incremental[str] = dlt.sources.incremental(
-            "last_updated_before",
-            initial_value=since,
-            lag=settings.inbound_lookback.total_seconds(),
-        ),
-    ) -> Iterator[Any]:
-        """Items of those shipments: QuantityShipped and QuantityReceived."""
-        yield from _inbound(
-            ctx,
-            runs("inbound"),
-            window.start_value or since,
-            "getShipmentItems",
-            "/fba/inbound/v0/shipmentItems",
-            "ItemData",
-        )
+        @dlt.resource(name=name, primary_key=primary_key, write_disposition="merge")
+        def resource(
+            window: dlt.sources.incremental[str] = dlt.sources.incremental(
+                "last_updated_before",
+                initial_value=since,
+                lag=settings.inbound_lookback.total_seconds(),
+            ),
+        ) -> Iterator[Any]:
+            yield from _inbound(
+                ctx, runs("inbound"), window.start_value or since, operation, path, key
+            )
+
+        return resource
 
     @dlt.resource(
         name="financial_event_groups",
@@ -413,8 +393,20 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
         report_resource(
             "reimbursements", REIMBURSEMENTS, "approval-date", ["reimbursement-id", "sku"]
         ),
-        inbound_shipments,
-        inbound_shipment_items,
+        inbound_resource(
+            "inbound_shipments",
+            ["ShipmentId"],
+            "getShipments",
+            "/fba/inbound/v0/shipments",
+            "ShipmentData",
+        ),
+        inbound_resource(
+            "inbound_shipment_items",
+            ["ShipmentId", "SellerSKU"],
+            "getShipmentItems",
+            "/fba/inbound/v0/shipmentItems",
+            "ItemData",
+        ),
         financial_event_groups,
         financial_events,
     ]
