@@ -6,6 +6,7 @@ import typer
 
 from flows.demo import demo
 from flows.run_command import run, serve
+from flows.status_command import status
 from flows.sync_command import sync
 from simulator.cli import app as simulator_app
 
@@ -19,6 +20,7 @@ app.command()(demo)
 app.command()(sync)
 app.command()(run)
 app.command()(serve)
+app.command()(status)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from extract.sync_settings import SyncSettings
+from extract.run import DATA_SETS
+from flows.status_command import latest_runs
 from flows.sync_flow import sync
 from simulator.config import FaultConfig, SimulatorSettings
 from simulator.server import RunningSimulator
@@ -48,6 +50,10 @@ def test_the_flow_syncs_every_seller_and_records_each_data_set(tmp_path: Path) -
     audit = Warehouse("raw_clario_audit", duckdb_path=tmp_path / "data" / "clario.duckdb")
     assert audit.count("sync_runs") == 12
     assert audit.rows("select distinct status from {s}.sync_runs") == [("ok",)]
+    latest = latest_runs("duckdb", tmp_path / "data", None)
+    assert [(row[0], row[1], row[2]) for row in latest] == sorted(
+        (a.seller_id, d, "ok") for a in world.sellers for d in DATA_SETS
+    )
 
 
 def test_a_failing_data_set_leaves_the_others_loaded_and_the_next_run_completes_it(
