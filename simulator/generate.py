@@ -53,6 +53,9 @@ COMMISSION_RATE = Decimal("0.15")
 
 # How long after purchase an order can still produce something (a late refund posting).
 ORDER_LAG = timedelta(days=60)
+# How long after purchase an order's status can still change (authorized <= 4 h, shipped
+# <= 60 h after that): a last-update window only needs orders placed this much earlier.
+STATUS_LAG = timedelta(days=3)
 # How long after creation an inbound shipment can still produce something (reimbursement).
 INBOUND_LAG = timedelta(days=50)
 

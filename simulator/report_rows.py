@@ -150,7 +150,7 @@ def all_orders_by_last_update(
     # Amazon filters on each order's *current* last update: an order that changed again
     # after the window belongs to a later window, with its latest status.
     t = visible
-    for order in world.orders_between(seller, (start - generate.ORDER_LAG).date(), end.date()):
+    for order in world.orders_between(seller, (start - generate.STATUS_LAG).date(), end.date()):
         if order.purchased_at > t or order.marketplace_id not in marketplaces:
             continue
         updated = order.last_updated_at(t)

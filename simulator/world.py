@@ -401,7 +401,7 @@ class World:
         """Orders by creation or last-update window, as Amazon filters them (v0 statuses)."""
         t = self.horizon
         if updated_after is not None:
-            first, last = self._clip(updated_after, updated_before, generate.ORDER_LAG)
+            first, last = self._clip(updated_after, updated_before, generate.STATUS_LAG)
         else:
             first, last = self._clip(created_after, created_before, timedelta(0))
         wanted_ids = set(order_ids or ())

@@ -127,3 +127,12 @@ def test_default_world_has_every_case_the_marts_must_handle() -> None:
         and o.shipment_posted_at - o.shipped_at > timedelta(days=2)
     ]
     assert late, "some shipment events post days late"
+
+
+def test_order_statuses_settle_within_the_lag_searches_rely_on() -> None:
+    """Last-update searches scan only STATUS_LAG before their window: no order changes later."""
+    from simulator.generate import STATUS_LAG
+
+    world = World(WorldConfig(seed=3, sellers=2, history_days=120, orders_per_day=20, now=NOW))
+    worst = max(o.settles_at - o.purchased_at for s in world.sellers for o in world.orders(s))
+    assert worst < STATUS_LAG
