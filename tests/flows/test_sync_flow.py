@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from extract.sync_settings import SyncSettings
 from extract.run import DATA_SETS
+from extract.sync_settings import SyncSettings
 from flows.status_command import latest_runs
 from flows.sync_flow import sync
 from simulator.config import FaultConfig, SimulatorSettings
