@@ -29,6 +29,8 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	# sqlfluff takes the dbt templater only from the .sqlfluff where it runs
+	cd dbt_project && ../$(BIN)/sqlfluff lint .
 
 test: lint
 	$(BIN)/pytest

@@ -37,3 +37,15 @@
 {% macro cast_failed(raw, cast) -%}
     (nullif(trim({{ raw }}), '') is not null and {{ cast }} is null)
 {%- endmacro %}
+
+{#- True when any of the listed text columns holds a value that does not cast. -#}
+{% macro any_cast_failed(integers=[], money=[]) -%}
+    (
+        {%- for column in integers %}
+        {{ "or " if not loop.first }}{{ clario.cast_failed(column, clario.safe_cast_integer(column)) }}
+        {%- endfor %}
+        {%- for column in money %}
+        {{ "or " if integers or not loop.first }}{{ clario.cast_failed(column, clario.safe_cast_money(column)) }}
+        {%- endfor %}
+    )
+{%- endmacro %}

@@ -34,7 +34,7 @@ renamed as (
 
         -- flags
         is_sandbox,
-        {{ clario.cast_failed('quantity', clario.safe_cast_integer('quantity')) }} as has_cast_error,
+        {{ clario.any_cast_failed(integers=['quantity']) }} as has_cast_error,
 
         -- lineage
         source_report,

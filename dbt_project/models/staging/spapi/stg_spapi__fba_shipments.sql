@@ -1,8 +1,3 @@
-{%- set money_columns = [
-    'item_price', 'item_tax', 'shipping_price', 'shipping_tax',
-    'gift_wrap_price', 'gift_wrap_tax', 'item_promotion_discount', 'ship_promotion_discount',
-] -%}
-
 with
 
 source as (
@@ -45,19 +40,31 @@ renamed as (
 
         -- numerics
         {{ clario.safe_cast_integer('quantity_shipped') }} as quantity_shipped,
-        {%- for column in money_columns %}
-        {{ clario.safe_cast_money(column) }} as {{ column }},
-        {%- endfor %}
+        {{ clario.safe_cast_money('item_price') }} as item_price,
+        {{ clario.safe_cast_money('item_tax') }} as item_tax,
+        {{ clario.safe_cast_money('shipping_price') }} as shipping_price,
+        {{ clario.safe_cast_money('shipping_tax') }} as shipping_tax,
+        {{ clario.safe_cast_money('gift_wrap_price') }} as gift_wrap_price,
+        {{ clario.safe_cast_money('gift_wrap_tax') }} as gift_wrap_tax,
+        {{ clario.safe_cast_money('item_promotion_discount') }} as item_promotion_discount,
+        {{ clario.safe_cast_money('ship_promotion_discount') }} as ship_promotion_discount,
         currency,
 
         -- flags
         is_sandbox,
-        (
-            {{ clario.cast_failed('quantity_shipped', clario.safe_cast_integer('quantity_shipped')) }}
-            {%- for column in money_columns %}
-            or {{ clario.cast_failed(column, clario.safe_cast_money(column)) }}
-            {%- endfor %}
-        ) as has_cast_error,
+        {{ clario.any_cast_failed(
+            integers=['quantity_shipped'],
+            money=[
+                'item_price',
+                'item_tax',
+                'shipping_price',
+                'shipping_tax',
+                'gift_wrap_price',
+                'gift_wrap_tax',
+                'item_promotion_discount',
+                'ship_promotion_discount',
+            ],
+        ) }} as has_cast_error,
 
         -- lineage
         source_report,

@@ -22,7 +22,7 @@ renamed as (
 
     select
         -- ids
-        source.seller_id,
+        orders.seller_id,
         orders.order_id,
         order_items._dlt_list_idx as item_index,
         source._dlt_list_idx as breakdown_index,

@@ -16,7 +16,7 @@ renamed as (
 
     select
         -- ids
-        source.seller_id,
+        orders.seller_id,
         orders.marketplace_id,
         orders.order_id,
         source.order_item_id,

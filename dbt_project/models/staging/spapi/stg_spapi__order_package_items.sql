@@ -22,7 +22,7 @@ renamed as (
 
     select
         -- ids
-        source.seller_id,
+        orders.seller_id,
         orders.order_id,
         packages.package_reference_id,
         source.order_item_id,

@@ -16,7 +16,7 @@ renamed as (
 
     select
         -- ids
-        source.seller_id,
+        orders.seller_id,
         orders.order_id,
 
         -- categories

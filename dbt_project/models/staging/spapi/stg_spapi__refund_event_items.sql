@@ -16,7 +16,7 @@ renamed as (
 
     select
         -- ids
-        source.seller_id,
+        events.seller_id,
         events.marketplace_id,
         events.event_id,
         events.financial_event_group_id as settlement_id,

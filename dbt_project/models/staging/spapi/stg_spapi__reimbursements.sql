@@ -1,7 +1,3 @@
-{%- set integer_columns = [
-    'quantity_reimbursed_cash', 'quantity_reimbursed_inventory', 'quantity_reimbursed_total',
-] -%}
-
 with
 
 source as (
@@ -37,19 +33,21 @@ renamed as (
         {{ clario.safe_cast_money('amount_per_unit') }} as amount_per_unit,
         {{ clario.safe_cast_money('amount_total') }} as amount_total,
         currency_unit as currency,
-        {%- for column in integer_columns %}
-        {{ clario.safe_cast_integer(column) }} as {{ column }},
-        {%- endfor %}
+        {{ clario.safe_cast_integer('quantity_reimbursed_cash') }} as quantity_reimbursed_cash,
+        {{ clario.safe_cast_integer('quantity_reimbursed_inventory') }}
+            as quantity_reimbursed_inventory,
+        {{ clario.safe_cast_integer('quantity_reimbursed_total') }} as quantity_reimbursed_total,
 
         -- flags
         is_sandbox,
-        (
-            {{ clario.cast_failed('amount_per_unit', clario.safe_cast_money('amount_per_unit')) }}
-            or {{ clario.cast_failed('amount_total', clario.safe_cast_money('amount_total')) }}
-            {%- for column in integer_columns %}
-            or {{ clario.cast_failed(column, clario.safe_cast_integer(column)) }}
-            {%- endfor %}
-        ) as has_cast_error,
+        {{ clario.any_cast_failed(
+            integers=[
+                'quantity_reimbursed_cash',
+                'quantity_reimbursed_inventory',
+                'quantity_reimbursed_total',
+            ],
+            money=['amount_per_unit', 'amount_total'],
+        ) }} as has_cast_error,
 
         -- lineage
         source_report,

@@ -22,7 +22,7 @@ renamed as (
 
     select
         -- ids
-        source.seller_id,
+        events.seller_id,
         events.event_id,
         items._dlt_list_idx as item_index,
         source._dlt_list_idx as promotion_index,

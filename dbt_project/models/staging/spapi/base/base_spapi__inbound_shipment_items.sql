@@ -1,4 +1,5 @@
--- every seller's raw `inbound_shipment_items`, unioned; see macros/union_seller_tables.sql
+-- every seller's rows of one raw table, unioned: macros/union_seller_tables.sql
+-- depends_on: {{ source('spapi', 'inbound_shipment_items') }}
 {%- set string = dbt.type_string() -%}
 {%- set timestamp = clario.type_timestamp_tz() -%}
 {%- set money = clario.type_money() -%}

@@ -1,4 +1,4 @@
--- every seller's raw `shipment_events__shipment_item_list`, unioned; see macros/union_seller_tables.sql
+-- every seller's rows of one raw table, unioned: macros/union_seller_tables.sql
 {%- set string = dbt.type_string() -%}
 {%- set timestamp = clario.type_timestamp_tz() -%}
 {%- set money = clario.type_money() -%}

@@ -1,0 +1,8 @@
+{#- Every row satisfies a boolean SQL expression over its columns. -#}
+{% test expression_is_true(model, expression) %}
+
+    select *
+    from {{ model }}
+    where not coalesce({{ expression }}, false)
+
+{% endtest %}

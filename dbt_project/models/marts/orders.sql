@@ -1,0 +1,121 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['seller_id', 'order_id'],
+        on_schema_change='append_new_columns',
+        indexes=clario.mart_indexes([
+            ['user_id'],
+            ['seller_id'],
+            ['seller_id', 'order_id'],
+            ['order_date'],
+        ]),
+    )
+}}
+
+with
+
+orders as (
+
+    select * from {{ ref('stg_spapi__orders') }}
+    where
+        not has_cast_error
+        and {{ clario.new_loads_filter() }}
+
+),
+
+-- each input is filtered to the new loads itself: the aggregates group by the load id,
+-- so the filter reaches the raw tables on both engines
+units as (
+
+    select * from {{ ref('int_order_units_aggregated') }}
+    where {{ clario.new_loads_filter() }}
+
+),
+
+programs as (
+
+    select * from {{ ref('int_order_programs_aggregated') }}
+    where {{ clario.new_loads_filter() }}
+
+),
+
+packages as (
+
+    select * from {{ ref('int_order_packages_aggregated') }}
+    where {{ clario.new_loads_filter() }}
+
+),
+
+loads as (
+
+    select * from {{ ref('stg_spapi__dlt_loads') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        cast({{ clario.user_id('orders.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        orders.seller_id,
+        orders.marketplace_id,
+        orders.order_id,
+
+        -- dates
+        orders.order_date,
+        orders.last_updated_at,
+        packages.first_shipped_at as shipment_date,
+
+        -- categories
+        orders.fulfillment_channel,
+        orders.order_status,
+        orders.sales_channel,
+
+        -- numerics
+        coalesce(units.item_count, 0) as item_count,
+        coalesce(units.units_ordered, 0) as units_ordered,
+        coalesce(units.units_shipped, 0) as units_shipped,
+        cast(
+            coalesce(orders.grand_total_amount, units.items_total) as {{ clario.type_money() }}
+        ) as total_amount,
+        coalesce(orders.grand_total_currency, units.currency) as currency,
+
+        -- flags
+        coalesce(programs.is_prime, false) as is_prime,
+        coalesce(programs.is_business_order, false) as is_business_order,
+        orders.is_sandbox,
+
+        -- json
+        {{ clario.json_object([
+            ('fulfillment_service_level', 'orders.fulfillment_service_level'),
+            ('channel_name', 'orders.channel_name'),
+            ('programs', 'coalesce(programs.programs, ' ~ clario.json_empty_array() ~ ')'),
+        ]) }} as metadata,
+
+        -- lineage
+        orders.source_report,
+        loads.loaded_at as synced_at,
+        orders._dlt_load_id
+
+    from orders
+    left join units
+        on
+            orders.seller_id = units.seller_id
+            and orders.order_id = units.order_id
+    left join programs
+        on
+            orders.seller_id = programs.seller_id
+            and orders.order_id = programs.order_id
+    left join packages
+        on
+            orders.seller_id = packages.seller_id
+            and orders.order_id = packages.order_id
+    left join loads
+        on
+            orders.seller_id = loads.seller_id
+            and orders._dlt_load_id = loads.load_id
+
+)
+
+select * from final

@@ -1,0 +1,139 @@
+{{
+    config(
+        indexes=clario.mart_indexes([
+            ['user_id'],
+            ['seller_id'],
+            ['return_id'],
+            ['seller_id', 'order_id', 'sku'],
+            ['last_returned_date'],
+        ]),
+    )
+}}
+
+with
+
+return_rows as (
+
+    select * from {{ ref('stg_spapi__customer_returns') }}
+    where not has_cast_error
+
+),
+
+order_items as (
+
+    select * from {{ ref('order_items') }}
+
+),
+
+refunds as (
+
+    select * from {{ ref('int_refunds_aggregated_to_order_skus') }}
+
+),
+
+loads as (
+
+    select * from {{ ref('stg_spapi__dlt_loads') }}
+
+),
+
+-- Amazon sends a row per returned unit batch and return date: one row per order and SKU,
+-- with the latest row's reason, disposition, status and location
+returns_aggregated as (
+
+    select
+        seller_id,
+        order_id,
+        sku,
+        max(asin) as asin,
+        cast(sum(quantity) as {{ dbt.type_bigint() }}) as returned_quantity,
+        min(returned_at) as first_returned_date,
+        max(returned_at) as last_returned_date,
+        {{ clario.latest_value('marketplace_id', 'returned_at') }} as marketplace_id,
+        {{ clario.latest_value('reason', 'returned_at') }} as reason,
+        {{ clario.latest_value('detailed_disposition', 'returned_at') }} as detailed_disposition,
+        {{ clario.latest_value('status', 'returned_at') }} as status,
+        {{ clario.latest_value('fulfillment_center_id', 'returned_at') }} as warehouse_location,
+        {{ dbt.bool_or('is_sandbox') }} as is_sandbox,
+        {{ clario.latest_value('source_report', 'returned_at') }} as source_report,
+        max(_dlt_load_id) as _dlt_load_id
+
+    from return_rows
+    group by seller_id, order_id, sku
+
+),
+
+ordered as (
+
+    select
+        seller_id,
+        order_id,
+        sku,
+        cast(sum(quantity_ordered) as {{ dbt.type_bigint() }}) as ordered_quantity
+
+    from order_items
+    group by seller_id, order_id, sku
+
+),
+
+final as (
+
+    select
+        -- ids
+        cast({{ clario.user_id('returns_aggregated.seller_id') }} as {{ dbt.type_string() }})
+            as user_id,
+        returns_aggregated.seller_id,
+        returns_aggregated.marketplace_id,
+        {{ clario.surrogate_key([
+            'returns_aggregated.seller_id', 'returns_aggregated.order_id', 'returns_aggregated.sku'
+        ]) }} as return_id,
+        returns_aggregated.order_id,
+        returns_aggregated.sku,
+        returns_aggregated.asin,
+
+        -- dates
+        returns_aggregated.first_returned_date,
+        returns_aggregated.last_returned_date,
+        refunds.refunded_at,
+
+        -- categories
+        returns_aggregated.reason,
+        returns_aggregated.detailed_disposition,
+        returns_aggregated.status,
+        returns_aggregated.warehouse_location,
+
+        -- numerics
+        returns_aggregated.returned_quantity,
+        ordered.ordered_quantity,
+        cast(refunds.refund_amount as {{ clario.type_money() }}) as refund_amount,
+        refunds.currency,
+
+        -- flags
+        coalesce(
+            returns_aggregated.returned_quantity < ordered.ordered_quantity, false
+        ) as is_partial,
+        returns_aggregated.is_sandbox,
+
+        -- lineage
+        returns_aggregated.source_report,
+        loads.loaded_at as synced_at
+
+    from returns_aggregated
+    left join ordered
+        on
+            returns_aggregated.seller_id = ordered.seller_id
+            and returns_aggregated.order_id = ordered.order_id
+            and returns_aggregated.sku = ordered.sku
+    left join refunds
+        on
+            returns_aggregated.seller_id = refunds.seller_id
+            and returns_aggregated.order_id = refunds.order_id
+            and returns_aggregated.sku = refunds.sku
+    left join loads
+        on
+            returns_aggregated.seller_id = loads.seller_id
+            and returns_aggregated._dlt_load_id = loads.load_id
+
+)
+
+select * from final

@@ -1,0 +1,81 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['seller_id', 'settlement_line_id'],
+        on_schema_change='append_new_columns',
+        indexes=clario.mart_indexes([
+            ['user_id'],
+            ['seller_id'],
+            ['settlement_fee_id'],
+            ['settlement_line_id'],
+            ['posted_date'],
+        ]),
+    )
+}}
+
+with
+
+fees as (
+
+    select * from {{ ref('int_settlement_fees_unioned') }}
+    where {{ clario.new_loads_filter() }}
+
+),
+
+lines as (
+
+    select * from {{ ref('int_settlement_lines_unioned') }}
+    where {{ clario.new_loads_filter() }}
+
+),
+
+loads as (
+
+    select * from {{ ref('stg_spapi__dlt_loads') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        cast({{ clario.user_id('fees.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        fees.seller_id,
+        lines.marketplace_id,
+        fees.settlement_fee_id,
+        fees.settlement_line_id,
+        lines.settlement_id,
+
+        -- dates
+        lines.posted_at as posted_date,
+
+        -- categories
+        lines.transaction_type,
+        fees.fee_type,
+
+        -- numerics
+        fees.amount,
+        fees.currency,
+
+        -- flags
+        lines.is_sandbox,
+
+        -- lineage
+        lines.source_report,
+        loads.loaded_at as synced_at,
+        fees._dlt_load_id
+
+    from fees
+    inner join lines
+        on
+            fees.seller_id = lines.seller_id
+            and fees.settlement_line_id = lines.settlement_line_id
+    left join loads
+        on
+            fees.seller_id = loads.seller_id
+            and fees._dlt_load_id = loads.load_id
+
+)
+
+select * from final

@@ -1,0 +1,75 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['seller_id', 'settlement_line_id'],
+        on_schema_change='append_new_columns',
+        indexes=clario.mart_indexes([
+            ['user_id'],
+            ['seller_id'],
+            ['settlement_line_id'],
+            ['seller_id', 'settlement_id'],
+            ['posted_date'],
+        ]),
+    )
+}}
+
+with
+
+lines as (
+
+    select * from {{ ref('int_settlement_lines_unioned') }}
+    where {{ clario.new_loads_filter() }}
+
+),
+
+loads as (
+
+    select * from {{ ref('stg_spapi__dlt_loads') }}
+
+),
+
+final as (
+
+    select
+        -- ids
+        cast({{ clario.user_id('lines.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        lines.seller_id,
+        lines.marketplace_id,
+        lines.settlement_line_id,
+        lines.settlement_id,
+        lines.event_id,
+        lines.order_id,
+        lines.sku,
+
+        -- dates
+        lines.posted_at as posted_date,
+
+        -- categories
+        lines.transaction_type,
+        lines.adjustment_type,
+
+        -- numerics
+        lines.quantity,
+        lines.amount,
+        lines.fees,
+        lines.net_amount,
+        lines.currency,
+
+        -- flags
+        lines.is_sandbox,
+
+        -- lineage
+        lines.source_report,
+        loads.loaded_at as synced_at,
+        lines._dlt_load_id
+
+    from lines
+    left join loads
+        on
+            lines.seller_id = loads.seller_id
+            and lines._dlt_load_id = loads.load_id
+
+)
+
+select * from final

@@ -1,0 +1,134 @@
+{{
+    config(
+        indexes=clario.mart_indexes([
+            ['user_id'],
+            ['seller_id'],
+            ['seller_id', 'shipment_id'],
+            ['shipped_date'],
+        ]),
+    )
+}}
+
+with
+
+outbound_items as (
+
+    select * from {{ ref('stg_spapi__fba_shipments') }}
+    where not has_cast_error
+
+),
+
+inbound as (
+
+    select * from {{ ref('int_inbound_shipments_received') }}
+
+),
+
+loads as (
+
+    select * from {{ ref('stg_spapi__dlt_loads') }}
+
+),
+
+-- the shipments report lists one row per shipped item: a shipment is their group
+outbound as (
+
+    select
+        seller_id,
+        shipment_id,
+        'outbound' as direction,
+        min(order_id) as order_id,
+        max(tracking_number) as tracking_number,
+        max(carrier) as carrier,
+        min(shipped_at) as shipped_date,
+        cast(null as {{ clario.type_timestamp_tz() }}) as received_date,
+        max(fulfillment_center_id) as warehouse_location,
+        sum(quantity_shipped) as expected_quantity,
+        cast(null as {{ dbt.type_bigint() }}) as received_quantity,
+        cast(null as {{ dbt.type_bigint() }}) as missing_quantity,
+        'shipped' as status,
+        max(marketplace_id) as marketplace_id,
+        {{ dbt.bool_or("is_sandbox") }} as is_sandbox,
+        max(source_report) as source_report,
+        max(_dlt_load_id) as _dlt_load_id
+
+    from outbound_items
+    group by seller_id, shipment_id
+
+),
+
+inbound_shipments as (
+
+    select
+        seller_id,
+        shipment_id,
+        'inbound' as direction,
+        cast(null as {{ dbt.type_string() }}) as order_id,
+        cast(null as {{ dbt.type_string() }}) as tracking_number,
+        cast(null as {{ dbt.type_string() }}) as carrier,
+        cast(null as {{ clario.type_timestamp_tz() }}) as shipped_date,
+        cast(null as {{ clario.type_timestamp_tz() }}) as received_date,
+        destination_fulfillment_center_id as warehouse_location,
+        expected_quantity,
+        received_quantity,
+        missing_quantity,
+        status,
+        marketplace_id,
+        is_sandbox,
+        source_report,
+        _dlt_load_id
+
+    from inbound
+
+),
+
+unioned as (
+
+    select * from outbound
+    union all
+    select * from inbound_shipments
+
+),
+
+final as (
+
+    select
+        -- ids
+        cast({{ clario.user_id('unioned.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        unioned.seller_id,
+        unioned.marketplace_id,
+        unioned.shipment_id,
+        unioned.order_id,
+        unioned.tracking_number,
+
+        -- dates
+        unioned.shipped_date,
+        unioned.received_date,
+
+        -- categories
+        unioned.direction,
+        unioned.carrier,
+        unioned.warehouse_location,
+        unioned.status,
+
+        -- numerics
+        cast(unioned.expected_quantity as {{ dbt.type_bigint() }}) as expected_quantity,
+        cast(unioned.received_quantity as {{ dbt.type_bigint() }}) as received_quantity,
+        cast(unioned.missing_quantity as {{ dbt.type_bigint() }}) as missing_quantity,
+
+        -- flags
+        unioned.is_sandbox,
+
+        -- lineage
+        unioned.source_report,
+        loads.loaded_at as synced_at
+
+    from unioned
+    left join loads
+        on
+            unioned.seller_id = loads.seller_id
+            and unioned._dlt_load_id = loads.load_id
+
+)
+
+select * from final

@@ -1,0 +1,121 @@
+"""dbt against real warehouses: run the project in a subprocess, read the marts back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import duckdb
+import psycopg2
+
+ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT = ROOT / "dbt_project"
+DBT = Path(sys.executable).parent / "dbt"
+MARTS = (
+    "orders",
+    "order_items",
+    "shipments",
+    "returns",
+    "settlements",
+    "settlement_fees",
+    "settlement_periods",
+    "rejected_rows_summary",
+)
+
+
+@dataclass
+class DbtRunner:
+    """`dbt <command>` on one target, with its own target and log directories."""
+
+    target: str
+    work_dir: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def __call__(self, *args: str, sellers: Sequence[str], check: bool = True) -> str:
+        command = [
+            str(DBT),
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT),
+            "--profiles-dir",
+            str(DBT_PROJECT),
+            "--target",
+            self.target,
+            "--target-path",
+            str(self.work_dir / "target"),
+            "--log-path",
+            str(self.work_dir / "logs"),
+            "--threads",
+            "4",
+            "--vars",
+            json.dumps({"sellers": list(sellers)}),
+        ]
+        env = {
+            **os.environ,
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+            **self.env,
+        }
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+        if check and done.returncode != 0:
+            raise AssertionError(f"dbt {' '.join(args)} failed:\n{done.stdout[-6000:]}")
+        return done.stdout
+
+
+def duckdb_runner(data_dir: Path) -> DbtRunner:
+    return DbtRunner(
+        "duckdb", data_dir / "dbt", {"CLARIO_DUCKDB_PATH": str(data_dir / "clario.duckdb")}
+    )
+
+
+def postgres_runner(pg_dsn: str, schema: str, work_dir: Path) -> DbtRunner:
+    parts = urlsplit(pg_dsn)
+    return DbtRunner(
+        "postgres",
+        work_dir,
+        {
+            "CLARIO_PG_HOST": parts.hostname or "127.0.0.1",
+            "CLARIO_PG_PORT": str(parts.port or 5432),
+            "CLARIO_PG_USER": parts.username or "postgres",
+            "CLARIO_PG_PASSWORD": parts.password or "",
+            "CLARIO_PG_DATABASE": parts.path.lstrip("/") or "postgres",
+            "CLARIO_PG_SCHEMA": schema,
+        },
+    )
+
+
+def duckdb_query(path: Path) -> Any:
+    """A `query(sql, params)` over the DuckDB file (opened per call: dbt may write next)."""
+
+    def query(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with duckdb.connect(str(path), read_only=True) as connection:
+            return connection.execute(sql, list(params)).fetchall()
+
+    return query
+
+
+def postgres_query(pg_dsn: str) -> Any:
+    def query(sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            return cursor.fetchall()
+
+    return query
+
+
+def snapshot(query: Any, schema: str) -> dict[str, list[tuple[str, ...]]]:
+    """Every mart's rows, as sorted text tuples: equal snapshots mean identical marts."""
+    return {
+        mart: sorted(
+            tuple(str(value) for value in row)
+            for row in query(f"select * from {schema}.{mart}", [])
+        )
+        for mart in MARTS
+    }

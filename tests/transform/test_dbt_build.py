@@ -1,0 +1,240 @@
+"""The dbt project end to end: simulator world -> sync -> dbt build -> marts == ground truth.
+
+Real simulator, real DuckDB file, real PostgreSQL. One DuckDB scenario carries the
+incremental checks (sync, build, clock +6 h, sync, incremental build, full refresh) and a
+seller listed before its first sync; Postgres runs the same models from a fresh schema.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import psycopg2
+import pytest
+import requests
+
+from extract.pipeline import dataset_name
+from simulator.config import FaultConfig, SimulatorSettings
+from simulator.server import RunningSimulator
+from simulator.truth import seller_truth
+from simulator.world import World
+from tests.extract.conftest import FAST, NOW, WORLD, seller_config, sync
+from tests.transform.conftest import (
+    MARTS,
+    duckdb_query,
+    duckdb_runner,
+    postgres_query,
+    postgres_runner,
+    snapshot,
+)
+from tests.transform.marts_check import mart_figures, truth_figures
+
+NOT_SYNCED_YET = "A0NOTSYNCEDYET"
+pytestmark = pytest.mark.slow
+
+
+def _seller_ids(world: World) -> list[str]:
+    return [account.seller_id for account in world.sellers]
+
+
+def _synced_ok(world: World, base_url: str, data_dir: Path, **options: Any) -> None:
+    runs = sync(world, base_url, data_dir, **options)
+    assert {r.status for r in runs} == {"ok"}, [r.summary() for r in runs]
+
+
+@dataclass
+class Stage:
+    """The marts' figures next to the truth's, per seller, at one moment."""
+
+    marts: dict[str, dict[str, Any]]
+    truth: dict[str, dict[str, Any]]
+
+
+@dataclass
+class DuckDbScenario:
+    first: Stage
+    after_clock: Stage
+    incremental: dict[str, list[tuple[str, ...]]]
+    full_refresh: dict[str, list[tuple[str, ...]]]
+    not_synced_rows: dict[str, int]
+    incremental_log: str
+
+
+def _stage(world: World, query: Any, schema: str, placeholder: str) -> Stage:
+    return Stage(
+        marts={
+            a.seller_id: mart_figures(query, schema, a.seller_id, placeholder)
+            for a in world.sellers
+        },
+        truth={a.seller_id: truth_figures(seller_truth(world, a)) for a in world.sellers},
+    )
+
+
+@pytest.fixture(scope="module")
+def duckdb_scenario(tmp_path_factory: pytest.TempPathFactory) -> DuckDbScenario:
+    data_dir = tmp_path_factory.mktemp("dbt_duckdb")
+    world = World(WORLD)
+    dbt = duckdb_runner(data_dir)
+    query = duckdb_query(data_dir / "clario.duckdb")
+    sellers = [*_seller_ids(world), NOT_SYNCED_YET]
+    with RunningSimulator(world, FAST) as simulator:
+        _synced_ok(world, simulator.base_url, data_dir)
+        dbt("build", sellers=sellers)
+        first = _stage(world, query, "main", "?")
+        not_synced = {
+            mart: query(f"select count(*) from main.{mart} where seller_id = ?", [NOT_SYNCED_YET])[
+                0
+            ][0]
+            for mart in MARTS
+        }
+        later = NOW + timedelta(hours=6)
+        requests.post(
+            simulator.base_url + "/_simulator/clock", json={"now": later.isoformat()}, timeout=5
+        )
+        _synced_ok(world, simulator.base_url, data_dir)
+    log = dbt("build", sellers=sellers)
+    after_clock = _stage(world, query, "main", "?")
+    incremental = snapshot(query, "main")
+    dbt("build", "--full-refresh", sellers=sellers)
+    return DuckDbScenario(first, after_clock, incremental, snapshot(query, "main"), not_synced, log)
+
+
+def test_duckdb_marts_equal_the_ground_truth(duckdb_scenario: DuckDbScenario) -> None:
+    stage = duckdb_scenario.first
+    for seller_id, truth in stage.truth.items():
+        assert stage.marts[seller_id] == truth, seller_id
+
+
+def test_a_seller_without_raw_tables_yet_builds_and_has_no_rows(
+    duckdb_scenario: DuckDbScenario,
+) -> None:
+    assert duckdb_scenario.not_synced_rows == dict.fromkeys(MARTS, 0)
+
+
+def test_an_incremental_build_after_a_new_batch_equals_the_truth_at_the_new_clock(
+    duckdb_scenario: DuckDbScenario,
+) -> None:
+    stage = duckdb_scenario.after_clock
+    assert stage.truth != duckdb_scenario.first.truth, "six hours brought new data"
+    for seller_id, truth in stage.truth.items():
+        assert stage.marts[seller_id] == truth, seller_id
+    assert "incremental model main.orders" in duckdb_scenario.incremental_log
+
+
+def test_an_incremental_build_equals_a_full_refresh(duckdb_scenario: DuckDbScenario) -> None:
+    for mart in MARTS:
+        assert duckdb_scenario.incremental[mart] == duckdb_scenario.full_refresh[mart], mart
+
+
+@pytest.fixture
+def pg_world(pg_dsn: str) -> Iterator[World]:
+    """The seeded world, its sellers' raw datasets dropped before and after."""
+    world = World(WORLD)
+
+    def drop() -> None:
+        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+            for account in world.sellers:
+                schema = dataset_name(seller_config(account, "http://unused"))
+                cursor.execute(f'drop schema if exists "{schema}" cascade')
+                cursor.execute(f'drop schema if exists "{schema}_staging" cascade')
+
+    drop()
+    yield world
+    drop()
+
+
+@pytest.mark.postgres
+def test_postgres_marts_equal_the_ground_truth(
+    pg_world: World, pg_dsn: str, tmp_path: Path
+) -> None:
+    schema = f"clario_dbt_{uuid.uuid4().hex[:10]}"
+    dbt = postgres_runner(pg_dsn, schema, tmp_path / "dbt")
+    try:
+        with RunningSimulator(pg_world, FAST) as simulator:
+            _synced_ok(
+                pg_world, simulator.base_url, tmp_path, destination="postgres", pg_dsn=pg_dsn
+            )
+        dbt("build", sellers=[*_seller_ids(pg_world), NOT_SYNCED_YET])
+        query = postgres_query(pg_dsn)
+        stage = _stage(pg_world, query, schema, "%s")
+        for seller_id, truth in stage.truth.items():
+            assert stage.marts[seller_id] == truth, seller_id
+        types = dict(
+            query(
+                "select column_name, data_type from information_schema.columns"
+                " where table_schema = %s and table_name = 'orders'",
+                [schema],
+            )
+        )
+        assert types["metadata"] == "jsonb"
+        assert types["total_amount"] == "numeric"
+        indexed = query("select count(*) from pg_indexes where schemaname = %s", [schema])[0][0]
+        assert indexed >= 4 * 7, "every mart carries its indexes"
+    finally:
+        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+            cursor.execute(f'drop schema if exists "{schema}" cascade')
+
+
+def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) -> None:
+    world = World(WORLD)
+    settings = SimulatorSettings(
+        rate_scale=1000, report_delay_seconds=0.2, faults=FaultConfig(malformed_row_rate=0.1)
+    )
+    with RunningSimulator(world, settings) as simulator:
+        _synced_ok(world, simulator.base_url, tmp_path)
+    account = world.sellers[0]
+    raw = dataset_name(seller_config(account, "http://unused"))
+    path = tmp_path / "clario.duckdb"
+    with duckdb.connect(str(path)) as connection:
+        # a value that parses in the extractor's eyes but not as a number in SQL
+        connection.execute(
+            f"update {raw}.customer_returns set quantity = 'two'"
+            " where license_plate_number ="
+            f" (select min(license_plate_number) from {raw}.customer_returns)"
+        )
+    duckdb_runner(tmp_path)("build", sellers=_seller_ids(world))
+    query = duckdb_query(path)
+    rejected = dict(
+        query(
+            "select seller_id || '/' || resource, row_count from main.rejected_rows_summary"
+            " where rejection_kind = 'unparseable_row'",
+            [],
+        )
+    )
+    expected: dict[str, int] = {}
+    for other in world.sellers:
+        schema = dataset_name(seller_config(other, "http://unused"))
+        for resource, count in query(
+            f"select resource, count(*) from {schema}.rejected_rows group by 1", []
+        ):
+            expected[f"{other.seller_id}/{resource}"] = count
+    assert expected and rejected == expected
+    failed = query(
+        "select seller_id, resource, row_count from main.rejected_rows_summary"
+        " where rejection_kind = 'failed_cast'",
+        [],
+    )
+    assert failed == [(account.seller_id, "customer_returns", 1)]
+    good_units = query(
+        f"select sum(cast(quantity as integer)) from {raw}.customer_returns"
+        " where quantity <> 'two'",
+        [],
+    )[0][0]
+    mart_units = query(
+        "select sum(returned_quantity) from main.returns where seller_id = ?", [account.seller_id]
+    )[0][0]
+    assert mart_units == good_units
+    outbound = query(f"select count(distinct shipment_id) from {raw}.fba_shipments", [])[0][0]
+    assert (
+        query(
+            "select count(*) from main.shipments where seller_id = ? and direction = 'outbound'",
+            [account.seller_id],
+        )[0][0]
+        == outbound
+    )
