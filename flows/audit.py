@@ -10,6 +10,22 @@ import dlt
 from extract.pipeline import DestinationName, load_lock, make_destination
 
 AUDIT_DATASET = "raw_clario_audit"
+# Typed up front: a run without errors would otherwise never create the `error` column.
+COLUMNS: dict[str, Any] = {
+    "seller_id": {"data_type": "text", "nullable": False},
+    "data_set": {"data_type": "text", "nullable": False},
+    "status": {"data_type": "text", "nullable": False},
+    "rows_loaded": {"data_type": "bigint"},
+    "rows_rejected": {"data_type": "bigint"},
+    "window_start": {"data_type": "timestamp"},
+    "window_end": {"data_type": "timestamp"},
+    "duration_seconds": {"data_type": "double"},
+    "error": {"data_type": "text"},
+    "notes": {"data_type": "text"},
+    "started_at": {"data_type": "timestamp"},
+    "finished_at": {"data_type": "timestamp"},
+    "flow_run_id": {"data_type": "text"},
+}
 
 
 def record_sync_runs(
@@ -31,7 +47,7 @@ def record_sync_runs(
     )
     lock = load_lock(destination, data_dir)
     if lock is None:
-        pipeline.run(rows, table_name="sync_runs", write_disposition="append")
+        pipeline.run(rows, table_name="sync_runs", write_disposition="append", columns=COLUMNS)
         return
     with lock:
-        pipeline.run(rows, table_name="sync_runs", write_disposition="append")
+        pipeline.run(rows, table_name="sync_runs", write_disposition="append", columns=COLUMNS)

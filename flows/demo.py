@@ -58,7 +58,8 @@ def write_sellers_file(path: Path, accounts: list[SellerAccount], base_url: str)
 
 
 def print_marts(database: Path, rows: int) -> None:
-    connection = duckdb.connect(str(database), read_only=True)
+    # The same configuration as dbt's connection, still open in this process.
+    connection = duckdb.connect(str(database))
     try:
         for mart in MARTS:
             found = connection.execute(
