@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/extract_load.py [--orders 100000] [--events 500000]
         [--days 100] [--destinations duckdb,postgres] [--pg-dsn DSN] [--quick]
+        [--max-rss-mib N] [--duckdb-loader-format insert_values|jsonl]
 
 One seller, two runs per destination, each a first sync (`since` = the world's start):
 
@@ -18,7 +19,12 @@ The simulator runs as its own process (`clario simulator serve --rate-scale 1000
 --report-delay 0`, so its memory is not counted and rate limits never bind). Each sync runs
 in a child process of this script; its peak RSS is the child's `ru_maxrss` from `wait4`.
 PostgreSQL schemas (`raw_spapi_<seller>` and `..._staging`) are dropped before and after
-each run; DuckDB writes to a temporary directory.
+each run; DuckDB writes to a temporary directory. A child whose RSS passes --max-rss-mib
+(default 60% of the machine's memory) is stopped and reported as such.
+
+--duckdb-loader-format is an experiment, not the project's behaviour: the child builds its
+DuckDB destination with that `preferred_loader_file_format` (the project uses dlt's default
+for DuckDB, insert_values).
 
 Prints per run: rows loaded per data set (`DataSetRun.summary()`), rows per table including
 nested ones, wall seconds of `sync_sellers`, rows/s, time in dlt's extract / normalize /
@@ -32,7 +38,6 @@ import argparse
 import functools
 import json
 import os
-import resource
 import socket
 import subprocess
 import sys
@@ -43,12 +48,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import psycopg2
 import requests
 
 from simulator.config import SellerAccount, WorldConfig, seller_accounts
+
+if TYPE_CHECKING:
+    from extract.spapi.config import SellerConfig
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 # A seed no test uses: the bench's PostgreSQL schemas never collide with a test's.
@@ -80,7 +88,15 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _status_kib(pid: int | str, key: str) -> int:
+def memory_mib() -> float:
+    """The machine's memory (MemTotal)."""
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no MemTotal in /proc/meminfo")
+
+
+def status_kib(pid: int | str, key: str) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(key + ":"):
             return int(line.split()[1])
@@ -92,46 +108,44 @@ def simulator(config: WorldConfig) -> Iterator[tuple[str, subprocess.Popen[str]]
     """`clario simulator serve` for `config`, rate limits out of the way; yields its URL."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        [
-            CLARIO,
-            "simulator",
-            "serve",
-            "--port",
-            str(port),
-            "--rate-scale",
-            "100000",
-            "--report-delay",
-            "0",
-            "--seed",
-            str(config.seed),
-            "--sellers",
-            str(config.sellers),
-            "--history-days",
-            str(config.history_days),
-            "--orders-per-day",
-            str(config.orders_per_day),
-            "--now",
-            config.now.isoformat(),
-        ],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"the simulator exited: {process.stderr.read() if process.stderr else ''}"
-                )
-            try:
-                if requests.get(base + "/_simulator/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        yield base, process
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    command = [
+        CLARIO,
+        "simulator",
+        "serve",
+        "--port",
+        str(port),
+        "--rate-scale",
+        "100000",
+        "--report-delay",
+        "0",
+        "--seed",
+        str(config.seed),
+        "--sellers",
+        str(config.sellers),
+        "--history-days",
+        str(config.history_days),
+        "--orders-per-day",
+        str(config.orders_per_day),
+        "--now",
+        config.now.isoformat(),
+    ]
+    # Its stderr goes to a file, not a pipe: nobody reads a pipe while it serves.
+    with tempfile.TemporaryFile(mode="w+") as log:
+        process = subprocess.Popen(command, stderr=log, text=True)
+        try:
+            while True:
+                if process.poll() is not None:
+                    log.seek(0)
+                    raise RuntimeError(f"the simulator exited: {log.read()}")
+                try:
+                    if requests.get(base + "/_simulator/health", timeout=1).ok:
+                        break
+                except requests.ConnectionError:
+                    time.sleep(0.2)
+            yield base, process
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
 
 
 def simulator_requests(base: str) -> tuple[Counter[str], float]:
@@ -160,8 +174,9 @@ def drop_schemas(dsn: str, dataset: str) -> None:
 # --- the child: one sync, timed ---------------------------------------------------------------
 
 
-def _timed_steps(seconds: dict[str, float], row_counts: Counter[str]) -> Callable[[], None]:
-    """Time dlt's extract / normalize / load as `sync_seller` calls them; returns an undo."""
+def _timed_steps(seconds: dict[str, float], row_counts: Counter[str]) -> None:
+    """Time dlt's extract / normalize / load as `sync_seller` calls them (in this process),
+    and add up the rows per table each normalize reports."""
     import dlt
 
     originals = {step: getattr(dlt.Pipeline, step) for step in ("extract", "normalize", "load")}
@@ -183,38 +198,61 @@ def _timed_steps(seconds: dict[str, float], row_counts: Counter[str]) -> Callabl
     for step, original in originals.items():
         setattr(dlt.Pipeline, step, timed(step, original))
 
-    def undo() -> None:
-        for step, original in originals.items():
-            setattr(dlt.Pipeline, step, original)
 
-    return undo
+def seller_config(base_url: str, account: dict[str, Any]) -> SellerConfig:
+    """The seller of a simulator account (`SellerAccount.as_dict()`), pointed at `base_url`."""
+    from extract.spapi.config import SellerConfig
+
+    return SellerConfig.model_validate(
+        {
+            "seller_id": account["seller_id"],
+            "user_id": "bench",
+            "region": "NA",
+            "marketplace_ids": account["marketplace_ids"],
+            "endpoint": base_url,
+            "token_url": base_url + "/auth/o2/token",
+            "credentials": {
+                "client_id": account["client_id"],
+                "client_secret": account["client_secret"],
+                "refresh_token": account["refresh_token"],
+            },
+        }
+    )
+
+
+def _duckdb_loader_format(file_format: str) -> None:
+    """An experiment, not the project's behaviour: DuckDB loads `file_format` files instead of
+    dlt's default for it (insert_values), by swapping `make_destination` in this process."""
+    import dlt
+
+    import extract.pipeline as pipeline_module
+
+    original = pipeline_module.make_destination
+
+    def make_destination(kind: Any, data_dir: Path, postgres_dsn: str | None = None) -> Any:
+        if kind != "duckdb":
+            return original(kind, data_dir, postgres_dsn)
+        data_dir.mkdir(parents=True, exist_ok=True)
+        return dlt.destinations.duckdb(
+            str(data_dir / "clario.duckdb"), preferred_loader_file_format=file_format
+        )
+
+    pipeline_module.make_destination = make_destination
 
 
 def child(spec_path: Path) -> None:
     """Run the sync `spec_path` describes; write what it did next to it."""
     from extract.pipeline import sync_sellers
-    from extract.spapi.config import SellerConfig
     from extract.sync_settings import SyncSettings
 
     spec = json.loads(spec_path.read_text())
-    base, account = spec["base_url"], spec["account"]
-    seller = SellerConfig(
-        seller_id=account["seller_id"],
-        user_id="bench",
-        region="NA",
-        marketplace_ids=account["marketplace_ids"],
-        endpoint=base,
-        token_url=base + "/auth/o2/token",
-        credentials={
-            "client_id": account["client_id"],
-            "client_secret": account["client_secret"],
-            "refresh_token": account["refresh_token"],
-        },
-    )
+    seller = seller_config(spec["base_url"], spec["account"])
+    if spec.get("duckdb_loader_format"):
+        _duckdb_loader_format(spec["duckdb_loader_format"])
     seconds: dict[str, float] = defaultdict(float)
     row_counts: Counter[str] = Counter()
     _timed_steps(seconds, row_counts)
-    baseline_kib = _status_kib("self", "VmRSS")
+    baseline_kib = status_kib("self", "VmRSS")
     started = time.perf_counter()
     runs = sync_sellers(
         [seller],
@@ -236,33 +274,66 @@ def child(spec_path: Path) -> None:
     Path(spec["result"]).write_text(json.dumps(result))
 
 
-def run_child(spec: dict[str, Any], workdir: Path) -> tuple[dict[str, Any], float, float]:
-    """Run one sync in a child process; its result, peak RSS (MiB) and CPU seconds."""
+def run_child(
+    spec: dict[str, Any], workdir: Path, max_rss_mib: float, script: Path | None = None
+) -> tuple[dict[str, Any] | None, float, float]:
+    """Run one sync in a child process; its result (None if it had to be stopped), peak RSS
+    (MiB) and CPU seconds. The child is `script --child SPEC` (default: this file's sync).
+    A child whose RSS passes `max_rss_mib` is killed: better a figure "more than N" than
+    the machine's OOM killer picking a victim."""
     spec_path = workdir / "spec.json"
     spec["result"] = str(workdir / "result.json")
     spec_path.write_text(json.dumps(spec))
     env = {**os.environ, **NO_TRACKING}
     process = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--child", str(spec_path)], env=env
+        [sys.executable, str((script or Path(__file__)).resolve()), "--child", str(spec_path)],
+        env=env,
     )
-    # wait4, not wait(): the rusage of this child alone (the simulator is a child too).
-    _, status, usage = os.wait4(process.pid, 0)
+    started = time.perf_counter()
+    killed = False
+    while True:
+        # wait4, not wait(): the rusage of this child alone (the simulator is a child too).
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        try:
+            rss_mib = status_kib(process.pid, "VmRSS") / 1024
+        except (OSError, RuntimeError):
+            rss_mib = 0.0  # exiting
+        if rss_mib > max_rss_mib and not killed:
+            print(
+                f"   !! the child passed {max_rss_mib:,.0f} MiB RSS after"
+                f" {time.perf_counter() - started:,.0f} s: stopped"
+            )
+            process.kill()
+            killed = True
+        time.sleep(0.1)
     process.returncode = os.waitstatus_to_exitcode(status)
+    peak_mib = usage.ru_maxrss / 1024  # KiB on Linux
+    cpu = usage.ru_utime + usage.ru_stime
+    if killed:
+        return None, peak_mib, cpu
     if process.returncode != 0:
         raise RuntimeError(f"the sync child exited with {process.returncode}")
-    peak_mib = usage.ru_maxrss / 1024  # KiB on Linux
-    return json.loads(Path(spec["result"]).read_text()), peak_mib, usage.ru_utime + usage.ru_stime
+    return json.loads(Path(spec["result"]).read_text()), peak_mib, cpu
 
 
 # --- the parent ---------------------------------------------------------------------------
 
 
 def dataset_of(account: SellerAccount) -> str:
+    """The seller's raw dataset, as `extract.pipeline.dataset_name` names it."""
     return f"raw_spapi_{account.seller_id.lower()}"
 
 
 def bench_world(
-    label: str, config: WorldConfig, data_sets: list[str], destinations: list[str], pg_dsn: str
+    label: str,
+    config: WorldConfig,
+    data_sets: list[str],
+    destinations: list[str],
+    pg_dsn: str,
+    max_rss_mib: float,
+    duckdb_loader_format: str | None,
 ) -> None:
     account = seller_accounts(config)[0]
     print(
@@ -281,18 +352,25 @@ def bench_world(
                     "data_dir": str(workdir / "data"),
                     "since": config.start.isoformat(),
                     "data_sets": data_sets,
+                    "duckdb_loader_format": duckdb_loader_format,
                 }
                 if destination == "postgres":
                     spec["pg_dsn"] = pg_dsn
                     drop_schemas(pg_dsn, dataset_of(account))
                 sim_cpu = _cpu_seconds(process.pid)
                 try:
-                    result, peak_mib, cpu = run_child(spec, workdir)
+                    result, peak_mib, cpu = run_child(spec, workdir, max_rss_mib)
                 finally:
                     if destination == "postgres":
                         drop_schemas(pg_dsn, dataset_of(account))
                 sim_cpu = _cpu_seconds(process.pid) - sim_cpu
                 operations, server_seconds = simulator_requests(base)
+            if result is None:
+                print(
+                    f"-- {destination}: no figures, the sync was stopped at"
+                    f" {peak_mib:,.0f} MiB peak RSS after {sum(operations.values()):,} requests"
+                )
+                continue
             report(destination, result, peak_mib, cpu, sim_cpu, operations, server_seconds)
 
 
@@ -305,14 +383,16 @@ def report(
     operations: Counter[str],
     server_seconds: float,
 ) -> None:
+    load = os.getloadavg()
     wall = float(result["wall_seconds"])
     loaded = 0
     print(f"-- {destination}")
     for run in result["runs"]:
         loaded += int(run["rows_loaded"])
+        error = f"; error: {run['error']}" if run["error"] else ""
         print(
             f"   {run['data_set']}: {run['status']}, rows_loaded {run['rows_loaded']:,}"
-            f" (rejected {run['rows_rejected']}){'; error: ' + run['error'] if run['error'] else ''}"
+            f" (rejected {run['rows_rejected']}){error}"
         )
         if run["status"] != "ok":
             print(f"   summary: {json.dumps(run)}")
@@ -334,7 +414,8 @@ def report(
     print(
         f"   CPU: client {cpu:.1f} s, simulator {sim_cpu:.1f} s;"
         f" simulator answered {sum(operations.values()):,} requests in {server_seconds:.1f} s"
-        f" of server time ({', '.join(f'{op} {n:,}' for op, n in operations.most_common())})"
+        f" of server time ({', '.join(f'{op} {n:,}' for op, n in operations.most_common())});"
+        f" machine load average (1/5 min) at the end {load[0]:.1f}/{load[1]:.1f}"
     )
     print(
         f"   peak RSS of the sync process: {peak_mib:,.0f} MiB"
@@ -356,6 +437,17 @@ def main() -> None:
         "--pg-dsn", default=os.environ.get("CLARIO_TEST_PG_DSN", DEFAULT_PG_DSN), help="PostgreSQL"
     )
     parser.add_argument("--quick", action="store_true", help="10x smaller, for a smoke run")
+    parser.add_argument(
+        "--max-rss-mib",
+        type=float,
+        help="stop a sync whose RSS passes this (default: 60%% of the machine's memory)",
+    )
+    parser.add_argument(
+        "--duckdb-loader-format",
+        choices=["insert_values", "jsonl"],
+        help="experiment: load DuckDB from these files instead of what the project configures"
+        " (dlt's default for DuckDB, insert_values)",
+    )
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
@@ -372,9 +464,11 @@ def main() -> None:
     print(
         f"extract+load, 1 seller, simulator --rate-scale 100000 --report-delay 0;"
         f" {orders:,} orders, {events:,} financial events; destinations {destinations};"
-        f" {os.cpu_count()} CPUs; parent max RSS so far"
-        f" {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB"
+        f" {os.cpu_count()} CPUs, {memory_mib() / 1024:,.1f} GiB,"
+        f" load average {os.getloadavg()[0]:.1f}"
     )
+    if options.duckdb_loader_format:
+        print(f"experiment: DuckDB loads {options.duckdb_loader_format} files")
     days = options.days
     orders_world = WorldConfig(
         seed=SEED, sellers=1, history_days=days, orders_per_day=max(1, orders // days), now=NOW
@@ -386,8 +480,20 @@ def main() -> None:
         orders_per_day=max(1, round(events / EVENTS_PER_ORDER / days)),
         now=NOW,
     )
-    bench_world("orders", orders_world, ["orders"], destinations, options.pg_dsn)
-    bench_world("finances", events_world, ["finances"], destinations, options.pg_dsn)
+    max_rss = options.max_rss_mib or memory_mib() * 0.6
+    for label, world, data_sets in (
+        ("orders", orders_world, ["orders"]),
+        ("finances", events_world, ["finances"]),
+    ):
+        bench_world(
+            label,
+            world,
+            data_sets,
+            destinations,
+            options.pg_dsn,
+            max_rss,
+            options.duckdb_loader_format,
+        )
 
 
 if __name__ == "__main__":
