@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/extract_load.py [--orders 100000] [--events 500000]
         [--days 100] [--destinations duckdb,postgres] [--pg-dsn DSN] [--quick]
-        [--max-rss-mib N] [--duckdb-loader-format insert_values|jsonl]
+        [--max-rss-mib N] [--duckdb-loader-format insert_values|jsonl|parquet]
 
 One seller, two runs per destination, each a first sync (`since` = the world's start):
 
@@ -28,8 +28,9 @@ for DuckDB, insert_values).
 
 Prints per run: rows loaded per data set (`DataSetRun.summary()`), rows per table including
 nested ones, wall seconds of `sync_sellers`, rows/s, time in dlt's extract / normalize /
-load, CPU seconds of the client and of the simulator, the simulator's requests, and the
-child's peak RSS.
+load, CPU seconds of the client and of the simulator, the simulator's requests (SP-API
+operations and the LWA token exchange; report-document downloads are not in its log) and
+their total server time, and the child's peak RSS.
 """
 
 from __future__ import annotations
@@ -149,10 +150,13 @@ def simulator(config: WorldConfig) -> Iterator[tuple[str, subprocess.Popen[str]]
 
 
 def simulator_requests(base: str) -> tuple[Counter[str], float]:
-    """Requests per operation since the last call, and their server time; then forgets them."""
+    """Requests per operation since the last call, and their server time; then forgets them.
+
+    The simulator logs SP-API operations and the LWA token exchange (no operation id), not
+    report-document downloads (they are served under its admin prefix)."""
     records = requests.get(base + "/_simulator/requests", timeout=60).json()
     requests.delete(base + "/_simulator/requests", timeout=60).raise_for_status()
-    operations = Counter(str(r["operation_id"] or "download/other") for r in records)
+    operations = Counter(str(r["operation_id"] or "LWA token") for r in records)
     return operations, sum(float(r["duration_ms"]) for r in records) / 1000
 
 
@@ -174,9 +178,12 @@ def drop_schemas(dsn: str, dataset: str) -> None:
 # --- the child: one sync, timed ---------------------------------------------------------------
 
 
-def _timed_steps(seconds: dict[str, float], row_counts: Counter[str]) -> None:
+def _timed_steps(
+    seconds: dict[str, float], hwm_mib: dict[str, float], row_counts: Counter[str]
+) -> None:
     """Time dlt's extract / normalize / load as `sync_seller` calls them (in this process),
-    and add up the rows per table each normalize reports."""
+    note the process's VmHWM after each (it only grows: the step after which it jumped is
+    the one that reached it), and add up the rows per table each normalize reports."""
     import dlt
 
     originals = {step: getattr(dlt.Pipeline, step) for step in ("extract", "normalize", "load")}
@@ -189,6 +196,7 @@ def _timed_steps(seconds: dict[str, float], row_counts: Counter[str]) -> None:
                 result = original(self, *args, **kwargs)
             finally:
                 seconds[step] += time.perf_counter() - started
+                hwm_mib[step] = status_kib("self", "VmHWM") / 1024
             if step == "normalize":
                 row_counts.update(result.row_counts)
             return result
@@ -251,7 +259,8 @@ def child(spec_path: Path) -> None:
         _duckdb_loader_format(spec["duckdb_loader_format"])
     seconds: dict[str, float] = defaultdict(float)
     row_counts: Counter[str] = Counter()
-    _timed_steps(seconds, row_counts)
+    hwm_mib: dict[str, float] = {}
+    _timed_steps(seconds, hwm_mib, row_counts)
     baseline_kib = status_kib("self", "VmRSS")
     started = time.perf_counter()
     runs = sync_sellers(
@@ -268,6 +277,7 @@ def child(spec_path: Path) -> None:
         "runs": [run.summary() for run in runs],
         "wall_seconds": wall,
         "steps": dict(seconds),
+        "hwm_after_mib": hwm_mib,
         "row_counts": dict(row_counts),
         "baseline_rss_kib": baseline_kib,
     }
@@ -411,6 +421,7 @@ def report(
         f"   dlt steps: extract {steps.get('extract', 0):.1f} s (includes every HTTP request),"
         f" normalize {steps.get('normalize', 0):.1f} s, load {steps.get('load', 0):.1f} s"
     )
+    print(f"   VmHWM after each step: {steps_hwm(result)}")
     print(
         f"   CPU: client {cpu:.1f} s, simulator {sim_cpu:.1f} s;"
         f" simulator answered {sum(operations.values()):,} requests in {server_seconds:.1f} s"
@@ -421,6 +432,12 @@ def report(
         f"   peak RSS of the sync process: {peak_mib:,.0f} MiB"
         f" (after imports, before the sync: {result['baseline_rss_kib'] / 1024:,.0f} MiB)"
     )
+
+
+def steps_hwm(result: dict[str, Any]) -> str:
+    """`extract 300 MiB, normalize 310 MiB, load 4,000 MiB`: VmHWM after each dlt step."""
+    hwm: dict[str, float] = result.get("hwm_after_mib", {})
+    return ", ".join(f"{step} {mib:,.0f} MiB" for step, mib in hwm.items())
 
 
 def main() -> None:
@@ -444,7 +461,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--duckdb-loader-format",
-        choices=["insert_values", "jsonl"],
+        choices=["insert_values", "jsonl", "parquet"],
         help="experiment: load DuckDB from these files instead of what the project configures"
         " (dlt's default for DuckDB, insert_values)",
     )

@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/report_streaming.py [--small 2000] [--large 20000] [--days 30]
         [--destinations duckdb,postgres] [--pg-dsn DSN] [--quick]
-        [--max-rss-mib N] [--duckdb-loader-format insert_values|jsonl]
+        [--max-rss-mib N] [--duckdb-loader-format insert_values|jsonl|parquet]
 
 Two one-seller worlds of --days days whose orders per day differ (--small, --large). On each,
 served by its own `clario simulator serve --rate-scale 100000 --report-delay 0` process:
@@ -53,6 +53,7 @@ from extract_load import (
     seller_config,
     simulator,
     status_kib,
+    steps_hwm,
 )
 
 from simulator.config import WorldConfig, seller_accounts
@@ -160,6 +161,7 @@ def measure(
             f" = {result['rows'] / result['rss_seconds']:,.0f} rows/s;"
             f" RSS delta {result['rss_delta_kib']:,} KiB ({method});"
             f" child peak RSS {peak_mib:,.0f} MiB"
+            f"{' (since the reset)' if result['hwm_reset'] else ''}"
         )
         print(
             f"download_report_rows under tracemalloc: {result['traced_rows']:,} rows"
@@ -202,7 +204,8 @@ def measure(
                 f" (extract {steps.get('extract', 0):.1f} s, normalize"
                 f" {steps.get('normalize', 0):.1f} s, load {steps.get('load', 0):.1f} s);"
                 f" peak RSS {sync_peak:,.0f} MiB"
-                f" (after imports {synced['baseline_rss_kib'] / 1024:,.0f} MiB)"
+                f" (after imports {synced['baseline_rss_kib'] / 1024:,.0f} MiB;"
+                f" VmHWM after {steps_hwm(synced)})"
             )
             figures[destination] = sync_peak
     return figures
@@ -233,7 +236,7 @@ def main() -> None:
     )
     parser.add_argument(
         "--duckdb-loader-format",
-        choices=["insert_values", "jsonl"],
+        choices=["insert_values", "jsonl", "parquet"],
         help="experiment for the sync part: load DuckDB from these files instead of what the"
         " project configures (dlt's default for DuckDB, insert_values)",
     )
