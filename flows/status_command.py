@@ -1,7 +1,8 @@
-"""`clario status`: the latest sync per seller and data set, from the audit trail."""
+"""`clario status`: the latest sync per seller and data set, from the `sync_status` mart."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -9,25 +10,28 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.audit import AUDIT_DATASET
-
 console = Console()
 
-LATEST = f"""
-select seller_id, data_set, status, rows_loaded, rows_rejected, window_end, finished_at, error
-from (
-    select
-        *,
-        row_number() over (partition by seller_id, data_set order by finished_at desc) as recency
-    from {AUDIT_DATASET}.sync_runs
-) as runs
-where recency = 1
-order by seller_id, data_set
-"""
+COLUMNS = {
+    "seller_id": "seller",
+    "data_set": "data set",
+    "last_status": "status",
+    "last_rows_loaded": "rows",
+    "last_rows_rejected": "rejected",
+    "synced_through": "synced up to",
+    "hours_since_success": "hours since ok",
+    "is_fresh": "fresh",
+    "last_error": "error",
+}
+
+
+def latest_query(schema: str) -> str:
+    """`sync_status` is a view: its freshness columns are computed as it is read."""
+    return f"select {', '.join(COLUMNS)} from {schema}.sync_status order by seller_id, data_set"
 
 
 def latest_runs(destination: str, data_dir: Path, pg_dsn: str | None) -> list[tuple[Any, ...]]:
-    """The newest `sync_runs` row of each seller and data set."""
+    """`sync_status`'s rows; none before the first `clario run` has built it."""
     if destination == "duckdb":
         import duckdb
 
@@ -36,7 +40,7 @@ def latest_runs(destination: str, data_dir: Path, pg_dsn: str | None) -> list[tu
             raise typer.BadParameter(f"no warehouse at {database}: run `clario run` first")
         connection = duckdb.connect(str(database), read_only=True)
         try:
-            return connection.execute(LATEST).fetchall()
+            return connection.execute(latest_query("main")).fetchall()
         except duckdb.CatalogException:
             return []
         finally:
@@ -45,9 +49,11 @@ def latest_runs(destination: str, data_dir: Path, pg_dsn: str | None) -> list[tu
 
     if not pg_dsn:
         raise typer.BadParameter("--destination postgres needs --pg-dsn or CLARIO_PG_DSN")
+    # the dbt profile's schema for Postgres (profiles.example.yml)
+    schema = os.environ.get("CLARIO_PG_SCHEMA", "clario")
     with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
         try:
-            cursor.execute(LATEST)
+            cursor.execute(latest_query(schema))
         except psycopg2.errors.UndefinedTable:
             return []
         return list(cursor.fetchall())
@@ -68,16 +74,7 @@ def status(
         console.print("No sync has run yet.")
         raise typer.Exit(code=0)
     table = Table(title="Latest syncs")
-    for column in (
-        "seller",
-        "data set",
-        "status",
-        "rows",
-        "rejected",
-        "synced up to",
-        "finished",
-        "error",
-    ):
+    for column in COLUMNS.values():
         table.add_column(column)
     for row in rows:
         table.add_row(*("" if value is None else str(value) for value in row))

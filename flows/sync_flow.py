@@ -23,9 +23,11 @@ from prefect.tasks import exponential_backoff
 from extract.pipeline import DestinationName, load_lock, make_destination, sync_seller
 from extract.run import DATA_SETS, DataSetRun
 from extract.spapi.config import SellerConfig, load_sellers
+from extract.spapi.endpoints import base_url
 from extract.sync_settings import SyncSettings
 from flows.audit import record_sync_runs
 from flows.dbt import run_dbt_build
+from flows.rate_limits import prefect_pacer
 
 
 class SyncFailed(RuntimeError):
@@ -64,6 +66,7 @@ def extract_data_set(
     settings: SyncSettings | None = None,
     client_options: dict[str, Any] | None = None,
     delay_seconds: float = 0,
+    shared_rate_limits: bool = False,
 ) -> dict[str, Any]:
     """Extract and load one data set of one seller; raises so Prefect retries a failure.
 
@@ -73,6 +76,9 @@ def extract_data_set(
     if delay_seconds:
         time.sleep(delay_seconds)
     seller = _seller(seller_id, sellers_file)
+    options = dict(client_options or {})
+    if shared_rate_limits:
+        options["pacer"] = prefect_pacer(base_url(seller), seller.seller_id, seller.sandbox)
     [run] = sync_seller(
         seller,
         make_destination(destination, data_dir, postgres_dsn),
@@ -80,7 +86,7 @@ def extract_data_set(
         settings=settings,
         data_sets=[data_set],
         load_lock=load_lock(destination, data_dir),
-        client_options=client_options,
+        client_options=options,
     )
     summary = run.summary()
     get_run_logger().info(json.dumps(summary))
@@ -111,8 +117,14 @@ def sync(
     build: bool = True,
     retries: int = 3,
     retry_backoff_seconds: float = 10,
+    shared_rate_limits: bool = False,
 ) -> list[dict[str, Any]]:
-    """Sync every configured seller now, then build and test the marts."""
+    """Sync every configured seller now, then build and test the marts.
+
+    `shared_rate_limits` paces SP-API calls with Prefect global rate limits, one per seller
+    and operation, so workers in different processes share Amazon's buckets (work pools
+    with several workers; flows/rate_limits.py). One process needs no such thing.
+    """
     logger = get_run_logger()
     sellers = load_sellers(sellers_file)
     settings = settings or SyncSettings(since=since)
@@ -133,6 +145,7 @@ def sync(
                 postgres_dsn=postgres_dsn,
                 settings=settings,
                 client_options=client_options,
+                shared_rate_limits=shared_rate_limits,
                 delay_seconds=float(index * stagger_seconds if previous is None else 0),
                 # the previous data set must finish, but its failure must not stop this one
                 wait_for=[allow_failure(previous)] if previous is not None else [],

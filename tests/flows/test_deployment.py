@@ -30,6 +30,8 @@ def test_prefect_yaml_says_the_same() -> None:
     assert (schedule["cron"], schedule["timezone"]) == (CRON, "UTC")
     assert deployment["concurrency_limit"]["limit"] == 1
     assert deployment["entrypoint"] == "flows/sync_flow.py:sync"
+    # several workers on a work pool share one rate limit per seller and operation
+    assert deployment["parameters"]["shared_rate_limits"] is True
 
 
 def test_enable_background_sync_false_turns_the_schedule_off() -> None:

@@ -110,12 +110,27 @@ def postgres_query(pg_dsn: str) -> Any:
     return query
 
 
-def snapshot(query: Any, schema: str) -> dict[str, list[tuple[str, ...]]]:
-    """Every mart's rows, as sorted text tuples: equal snapshots mean identical marts."""
+def snapshot(
+    query: Any, schema: str, without: Sequence[str] = ()
+) -> dict[str, list[tuple[str, ...]]]:
+    """Every mart's rows, as sorted text tuples: equal snapshots mean identical marts.
+
+    `without` leaves columns out, e.g. the lineage (`synced_at`, `_dlt_load_id`) that a
+    second sync of the same data moves forward.
+    """
+
+    def columns(mart: str) -> str:
+        rows = query(
+            "select column_name from information_schema.columns"
+            f" where table_schema = '{schema}' and table_name = '{mart}'",
+            [],
+        )
+        return ", ".join(name for (name,) in rows if name not in without)
+
     return {
         mart: sorted(
             tuple(str(value) for value in row)
-            for row in query(f"select * from {schema}.{mart}", [])
+            for row in query(f"select {columns(mart)} from {schema}.{mart}", [])
         )
         for mart in MARTS
     }
