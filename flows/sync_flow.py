@@ -9,6 +9,7 @@ set is logged as JSON and appended to the warehouse table `sync_runs`.
 from __future__ import annotations
 
 import json
+import os
 import time
 from datetime import datetime
 from pathlib import Path
@@ -126,6 +127,9 @@ def sync(
     with several workers; flows/rate_limits.py). One process needs no such thing.
     """
     logger = get_run_logger()
+    # A DSN holds a password: workers take it from their environment, not from parameters
+    # (Prefect records and shows those).
+    postgres_dsn = postgres_dsn or os.environ.get("CLARIO_PG_DSN")
     sellers = load_sellers(sellers_file)
     settings = settings or SyncSettings(since=since)
     extract = extract_data_set.with_options(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -120,32 +122,27 @@ def pg_flow_schemas(pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
 
 @pytest.mark.postgres
 def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mart(
-    tmp_path: Path, pg_dsn: str, pg_flow_schemas: str
+    tmp_path: Path,
+    pg_dsn: str,
+    pg_flow_schemas: str,
+    caplog: pytest.LogCaptureFixture,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
+    """Two full runs (extract, dbt build) through 5xx answers and expiring access tokens."""
+    caplog.set_level(logging.DEBUG)
     world = World(WORLD)
     marts = pg_flow_schemas
     query = postgres_query(pg_dsn)
-    with RunningSimulator(world, FAST) as simulator:
-        _run(
-            world,
-            simulator.base_url,
-            tmp_path,
-            destination="postgres",
-            postgres_dsn=pg_dsn,
-            build=True,
-        )
+    faults = FaultConfig(rate_5xx=0.2, expire_tokens_after_requests=40)
+    settings = SimulatorSettings(rate_scale=1000, report_delay_seconds=0.2, faults=faults)
+    options = {"destination": "postgres", "postgres_dsn": pg_dsn, "build": True}
+    with RunningSimulator(world, settings) as simulator:
+        _run(world, simulator.base_url, tmp_path, **options)
         for account in world.sellers:
             figures = mart_figures(query, marts, account.seller_id, "%s")
             assert figures == truth_figures(seller_truth(world, account)), account.seller_id
         first = snapshot(query, marts, without=LINEAGE)
-        _run(
-            world,
-            simulator.base_url,
-            tmp_path,
-            destination="postgres",
-            postgres_dsn=pg_dsn,
-            build=True,
-        )
+        _run(world, simulator.base_url, tmp_path, **options)
     second = snapshot(query, marts, without=LINEAGE)
     for mart, rows in first.items():
         gone, new = set(rows) - set(second[mart]), set(second[mart]) - set(rows)
@@ -156,3 +153,11 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
     assert [(row[0], row[1], row[2], row[7]) for row in latest] == sorted(
         (a.seller_id, d, "ok", True) for a in world.sellers for d in DATA_SETS
     )
+    # no secret in anything the two runs logged or printed, dbt's output included
+    captured = capfd.readouterr()
+    text = "\n".join([caplog.text, captured.out, captured.err])
+    assert "dbt" in text and "sync summary" in text
+    for account in world.sellers:
+        assert account.refresh_token not in text
+        assert account.client_secret not in text
+    assert not re.search(r"Atza\|(?!\*\*\*)", text), "an access token was logged"
