@@ -13,6 +13,21 @@
 {%- set money = clario.type_money() %}
 {%- set timestamp = clario.type_timestamp_tz() %}
 {%- set boolean = dbt.type_boolean() %}
+{#- (cte, transaction type, item index, quantity): the event lists' lines -#}
+{%- set line_sources = [
+    ('shipment_items', 'order', 'item_index', 'quantity'),
+    ('refund_items', 'refund', 'item_index', 'quantity'),
+    ('service_fee_events', 'service_fee', '0', 'cast(null as ' ~ bigint ~ ')'),
+] %}
+{#- (cte, what its amount is on the line, item index): charges, promotions and fees -#}
+{%- set amount_sources = [
+    ('shipment_charges', 'amount', 'item_index'),
+    ('shipment_promotions', 'amount', 'item_index'),
+    ('shipment_fees', 'fees', 'item_index'),
+    ('refund_charges', 'amount', 'item_index'),
+    ('refund_fees', 'fees', 'item_index'),
+    ('service_fees', 'fees', '0'),
+] %}
 
 with
 
@@ -82,204 +97,60 @@ adjustment_items as (
 
 ),
 
--- the lines themselves (is_line = 1) and the amounts that belong to them
+-- the lines themselves (is_line = 1) and the amounts that belong to them; the aliases
+-- that read `x as x` in one branch (noqa: AL09) carry an expression in another
 line_parts as (
 
-    select
-        seller_id,
-        event_id,
-        item_index,
-        _dlt_load_id,
-        1 as is_line,
-        'order' as transaction_type,
-        marketplace_id,
-        settlement_id,
-        order_id,
-        sku,
-        posted_at,
-        quantity,
-        is_sandbox,
-        source_report,
-        cast(0 as {{ money }}) as amount,
-        cast(0 as {{ money }}) as fees,
-        cast(null as {{ string }}) as currency
-    from shipment_items
+    {%- for cte, transaction_type, item_index, quantity in line_sources %}
+        {%- if not loop.first %}
 
-    union all
+            union all
+        {%- endif %}
 
-    select
-        seller_id,
-        event_id,
-        item_index,
-        _dlt_load_id,
-        1 as is_line,
-        'refund' as transaction_type,
-        marketplace_id,
-        settlement_id,
-        order_id,
-        sku,
-        posted_at,
-        quantity,
-        is_sandbox,
-        source_report,
-        cast(0 as {{ money }}) as amount,
-        cast(0 as {{ money }}) as fees,
-        cast(null as {{ string }}) as currency
-    from refund_items
+        select
+            seller_id,
+            event_id,
+            {{ item_index }} as item_index,  -- noqa: AL09
+            _dlt_load_id,
+            1 as is_line,
+            '{{ transaction_type }}' as transaction_type,
+            marketplace_id,
+            settlement_id,
+            order_id,
+            sku,
+            posted_at,
+            {{ quantity }} as quantity,  -- noqa: AL09
+            is_sandbox,
+            source_report,
+            cast(0 as {{ money }}) as amount,
+            cast(0 as {{ money }}) as fees,
+            cast(null as {{ string }}) as currency
+        from {{ cte }}
+    {%- endfor %}
+    {%- for cte, role, item_index in amount_sources %}
 
-    union all
+        union all
 
-    select
-        seller_id,
-        event_id,
-        0 as item_index,
-        _dlt_load_id,
-        1 as is_line,
-        'service_fee' as transaction_type,
-        marketplace_id,
-        settlement_id,
-        order_id,
-        sku,
-        posted_at,
-        cast(null as {{ bigint }}) as quantity,
-        is_sandbox,
-        source_report,
-        cast(0 as {{ money }}) as amount,
-        cast(0 as {{ money }}) as fees,
-        cast(null as {{ string }}) as currency
-    from service_fee_events
-
-    union all
-
-    select
-        seller_id,
-        event_id,
-        item_index,
-        _dlt_load_id,
-        0 as is_line,
-        cast(null as {{ string }}) as transaction_type,
-        cast(null as {{ string }}) as marketplace_id,
-        cast(null as {{ string }}) as settlement_id,
-        cast(null as {{ string }}) as order_id,
-        cast(null as {{ string }}) as sku,
-        cast(null as {{ timestamp }}) as posted_at,
-        cast(null as {{ bigint }}) as quantity,
-        cast(null as {{ boolean }}) as is_sandbox,
-        cast(null as {{ string }}) as source_report,
-        amount,
-        0 as fees,
-        currency
-    from shipment_charges
-
-    union all
-
-    select
-        seller_id,
-        event_id,
-        item_index,
-        _dlt_load_id,
-        0 as is_line,
-        cast(null as {{ string }}) as transaction_type,
-        cast(null as {{ string }}) as marketplace_id,
-        cast(null as {{ string }}) as settlement_id,
-        cast(null as {{ string }}) as order_id,
-        cast(null as {{ string }}) as sku,
-        cast(null as {{ timestamp }}) as posted_at,
-        cast(null as {{ bigint }}) as quantity,
-        cast(null as {{ boolean }}) as is_sandbox,
-        cast(null as {{ string }}) as source_report,
-        amount,
-        0 as fees,
-        currency
-    from shipment_promotions
-
-    union all
-
-    select
-        seller_id,
-        event_id,
-        item_index,
-        _dlt_load_id,
-        0 as is_line,
-        cast(null as {{ string }}) as transaction_type,
-        cast(null as {{ string }}) as marketplace_id,
-        cast(null as {{ string }}) as settlement_id,
-        cast(null as {{ string }}) as order_id,
-        cast(null as {{ string }}) as sku,
-        cast(null as {{ timestamp }}) as posted_at,
-        cast(null as {{ bigint }}) as quantity,
-        cast(null as {{ boolean }}) as is_sandbox,
-        cast(null as {{ string }}) as source_report,
-        0 as amount,
-        amount as fees,
-        currency
-    from shipment_fees
-
-    union all
-
-    select
-        seller_id,
-        event_id,
-        item_index,
-        _dlt_load_id,
-        0 as is_line,
-        cast(null as {{ string }}) as transaction_type,
-        cast(null as {{ string }}) as marketplace_id,
-        cast(null as {{ string }}) as settlement_id,
-        cast(null as {{ string }}) as order_id,
-        cast(null as {{ string }}) as sku,
-        cast(null as {{ timestamp }}) as posted_at,
-        cast(null as {{ bigint }}) as quantity,
-        cast(null as {{ boolean }}) as is_sandbox,
-        cast(null as {{ string }}) as source_report,
-        amount,
-        0 as fees,
-        currency
-    from refund_charges
-
-    union all
-
-    select
-        seller_id,
-        event_id,
-        item_index,
-        _dlt_load_id,
-        0 as is_line,
-        cast(null as {{ string }}) as transaction_type,
-        cast(null as {{ string }}) as marketplace_id,
-        cast(null as {{ string }}) as settlement_id,
-        cast(null as {{ string }}) as order_id,
-        cast(null as {{ string }}) as sku,
-        cast(null as {{ timestamp }}) as posted_at,
-        cast(null as {{ bigint }}) as quantity,
-        cast(null as {{ boolean }}) as is_sandbox,
-        cast(null as {{ string }}) as source_report,
-        0 as amount,
-        amount as fees,
-        currency
-    from refund_fees
-
-    union all
-
-    select
-        seller_id,
-        event_id,
-        0 as item_index,
-        _dlt_load_id,
-        0 as is_line,
-        cast(null as {{ string }}) as transaction_type,
-        cast(null as {{ string }}) as marketplace_id,
-        cast(null as {{ string }}) as settlement_id,
-        cast(null as {{ string }}) as order_id,
-        cast(null as {{ string }}) as sku,
-        cast(null as {{ timestamp }}) as posted_at,
-        cast(null as {{ bigint }}) as quantity,
-        cast(null as {{ boolean }}) as is_sandbox,
-        cast(null as {{ string }}) as source_report,
-        0 as amount,
-        amount as fees,
-        currency
-    from service_fees
+        select
+            seller_id,
+            event_id,
+            {{ item_index }} as item_index,  -- noqa: AL09
+            _dlt_load_id,
+            0 as is_line,
+            cast(null as {{ string }}) as transaction_type,
+            cast(null as {{ string }}) as marketplace_id,
+            cast(null as {{ string }}) as settlement_id,
+            cast(null as {{ string }}) as order_id,
+            cast(null as {{ string }}) as sku,
+            cast(null as {{ timestamp }}) as posted_at,
+            cast(null as {{ bigint }}) as quantity,
+            cast(null as {{ boolean }}) as is_sandbox,
+            cast(null as {{ string }}) as source_report,
+            {{ 'amount' if role == 'amount' else '0' }} as amount,  -- noqa: AL09
+            {{ 'amount' if role == 'fees' else '0' }} as fees,
+            currency
+        from {{ cte }}
+    {%- endfor %}
 
 ),
 
