@@ -24,6 +24,7 @@ from dlt.extract.resource import DltResource
 from extract.amazon.helpers import (
     EventIdentity,
     check_row,
+    currency_amounts_as_decimal,
     event_table,
     iso,
     marketplace_id_of,
@@ -332,7 +333,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
         )
         for page in _sandbox_tolerant(ctx, run, rows):
             groups = [
-                {**group, **ctx.common("listFinancialEventGroups")}
+                {**currency_amounts_as_decimal(group), **ctx.common("listFinancialEventGroups")}
                 for group in page.get("payload", {}).get("FinancialEventGroupList", [])
             ]
             yield groups
@@ -364,7 +365,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
                             event.get("MarketplaceName"), ctx.primary_marketplace
                         )
                         record = {
-                            **event,
+                            **currency_amounts_as_decimal(event),
                             "event_id": identity(list_name, event),
                             "event_list": list_name,
                             "financial_event_group_id": group_id,

@@ -25,6 +25,25 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def currency_amounts_as_decimal(value: Any) -> Any:
+    """`value` with every Finances `CurrencyAmount` a Decimal, however the JSON wrote it.
+
+    The client parses JSON numbers with a fraction as Decimal, but a whole amount sent as
+    `5` parses as int; if it came first, dlt would type the column bigint and put the next
+    `4.99` in a variant column. Money is always Decimal.
+    """
+    if isinstance(value, dict):
+        return {
+            key: Decimal(item)
+            if key == "CurrencyAmount" and isinstance(item, int) and not isinstance(item, bool)
+            else currency_amounts_as_decimal(item)
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        return [currency_amounts_as_decimal(item) for item in value]
+    return value
+
+
 def check_row(row: dict[str, str], checks: ReportChecks) -> str | None:
     """Why a report row cannot be loaded, or None when it can."""
     for column in checks.required:
