@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from flows.run_command import summary_table
+from flows.status_command import latest_runs, status_table
 from simulator.config import SellerAccount, SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
 from simulator.world import World
@@ -115,3 +116,5 @@ def demo(
             raise typer.Exit(code=1) from None
     console.print(summary_table(summaries))
     print_marts(data_dir / "clario.duckdb", rows)
+    # what `clario status --data-dir <data_dir>` prints from now on
+    console.print(status_table(latest_runs("duckdb", data_dir, None)))

@@ -38,7 +38,9 @@ def latest_runs(destination: str, data_dir: Path, pg_dsn: str | None) -> list[tu
         database = data_dir / "clario.duckdb"
         if not database.exists():
             raise typer.BadParameter(f"no warehouse at {database}: run `clario run` first")
-        connection = duckdb.connect(str(database), read_only=True)
+        # Not read_only: DuckDB refuses a second configuration for a file that this process
+        # already has open (dbt's connection, after `clario demo` or `clario run`).
+        connection = duckdb.connect(str(database))
         try:
             return connection.execute(latest_query("main")).fetchall()
         except duckdb.CatalogException:
@@ -73,9 +75,14 @@ def status(
     if not rows:
         console.print("No sync has run yet.")
         raise typer.Exit(code=0)
-    table = Table(title="Latest syncs")
+    console.print(status_table(rows))
+
+
+def status_table(rows: list[tuple[Any, ...]]) -> Table:
+    """`sync_status`'s rows as the table `clario status` prints."""
+    table = Table(title="Latest syncs (sync_status)")
     for column in COLUMNS.values():
         table.add_column(column)
     for row in rows:
         table.add_row(*("" if value is None else str(value) for value in row))
-    console.print(table)
+    return table

@@ -26,6 +26,7 @@ def test_clario_demo_syncs_builds_and_prints_every_mart(tmp_path: Path) -> None:
     assert "Sync summary" in result.stdout
     for mart in MARTS:
         assert f"{mart} (" in result.stdout, mart
+    assert "Latest syncs (sync_status)" in result.stdout
     connection = duckdb.connect(str(data_dir / "clario.duckdb"), read_only=True)
     statuses = connection.execute(
         "select distinct status from raw_clario_audit.sync_runs"
