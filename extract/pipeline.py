@@ -48,12 +48,13 @@ def make_destination(
     """The embedded DuckDB file under `data_dir`, or PostgreSQL at `postgres_dsn`."""
     if kind == "duckdb":
         data_dir.mkdir(parents=True, exist_ok=True)
-        # JSONL, not dlt's default for DuckDB (insert_values): DuckDB parses an INSERT file
-        # whole, which held 8.4 GiB to load 100,000 orders and 13.3 GiB for 500,000
-        # financial events; read_json streams the file (286 MiB where insert_values took
-        # 1,416 MiB at 10,000 orders, in a seventh of the time). bench/extract_load.py.
+        # Parquet, not dlt's default for DuckDB (insert_values): DuckDB parses an INSERT
+        # file whole, which held 8.4 GiB to load 100,000 orders and 13.3 GiB for 500,000
+        # financial events (bench/extract_load.py). JSONL would stream too, but DuckDB's
+        # read_json infers columns from a sample and fails on a key it first meets later
+        # (dlt warns of it; it happened at 100,000 orders). Parquet files carry the schema.
         return dlt.destinations.duckdb(
-            str(data_dir / "clario.duckdb"), preferred_loader_file_format="jsonl"
+            str(data_dir / "clario.duckdb"), preferred_loader_file_format="parquet"
         )
     if not postgres_dsn:
         raise ValueError(
