@@ -142,6 +142,16 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
             figures = mart_figures(query, marts, account.seller_id, "%s")
             assert figures == truth_figures(seller_truth(world, account)), account.seller_id
         first = snapshot(query, marts, without=LINEAGE)
+        types = dict(
+            query(
+                "select column_name, data_type from information_schema.columns"
+                " where table_schema = %s and table_name = 'orders'",
+                [marts],
+            )
+        )
+        assert (types["metadata"], types["total_amount"]) == ("jsonb", "numeric")
+        indexes = query("select count(*) from pg_indexes where schemaname = %s", [marts])
+        assert indexes[0][0] >= 4 * 7, "every mart carries its indexes"
         _run(world, simulator.base_url, tmp_path, **options)
     second = snapshot(query, marts, without=LINEAGE)
     for mart, rows in first.items():

@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import duckdb
 import psycopg2
@@ -72,22 +71,6 @@ class DbtRunner:
 def duckdb_runner(data_dir: Path) -> DbtRunner:
     return DbtRunner(
         "duckdb", data_dir / "dbt", {"CLARIO_DUCKDB_PATH": str(data_dir / "clario.duckdb")}
-    )
-
-
-def postgres_runner(pg_dsn: str, schema: str, work_dir: Path) -> DbtRunner:
-    parts = urlsplit(pg_dsn)
-    return DbtRunner(
-        "postgres",
-        work_dir,
-        {
-            "CLARIO_PG_HOST": parts.hostname or "127.0.0.1",
-            "CLARIO_PG_PORT": str(parts.port or 5432),
-            "CLARIO_PG_USER": parts.username or "postgres",
-            "CLARIO_PG_PASSWORD": parts.password or "",
-            "CLARIO_PG_DATABASE": parts.path.lstrip("/") or "postgres",
-            "CLARIO_PG_SCHEMA": schema,
-        },
     )
 
 

@@ -1,21 +1,19 @@
 """The dbt project end to end: simulator world -> sync -> dbt build -> marts == ground truth.
 
-Real simulator, real DuckDB file, real PostgreSQL. One DuckDB scenario carries the
-incremental checks (sync, build, clock +6 h, sync, incremental build, full refresh) and a
-seller listed before its first sync; Postgres runs the same models from a fresh schema.
+Real simulator, real DuckDB file. One DuckDB scenario carries the incremental checks
+(sync, build, clock +6 h, sync, incremental build, full refresh) and a seller listed
+before its first sync. The same models on PostgreSQL, from a fresh schema, against the
+same truth: tests/flows/test_sync_flow.py (the whole flow, dbt build included, twice).
 """
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import duckdb
-import psycopg2
 import pytest
 import requests
 
@@ -29,8 +27,6 @@ from tests.transform.conftest import (
     MARTS,
     duckdb_query,
     duckdb_runner,
-    postgres_query,
-    postgres_runner,
     snapshot,
 )
 from tests.transform.marts_check import mart_figures, truth_figures
@@ -130,55 +126,6 @@ def test_an_incremental_build_after_a_new_batch_equals_the_truth_at_the_new_cloc
 def test_an_incremental_build_equals_a_full_refresh(duckdb_scenario: DuckDbScenario) -> None:
     for mart in MARTS:
         assert duckdb_scenario.incremental[mart] == duckdb_scenario.full_refresh[mart], mart
-
-
-@pytest.fixture
-def pg_world(pg_dsn: str) -> Iterator[World]:
-    """The seeded world, its sellers' raw datasets dropped before and after."""
-    world = World(WORLD)
-
-    def drop() -> None:
-        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
-            for account in world.sellers:
-                schema = dataset_name(seller_config(account, "http://unused"))
-                cursor.execute(f'drop schema if exists "{schema}" cascade')
-                cursor.execute(f'drop schema if exists "{schema}_staging" cascade')
-
-    drop()
-    yield world
-    drop()
-
-
-@pytest.mark.postgres
-def test_postgres_marts_equal_the_ground_truth(
-    pg_world: World, pg_dsn: str, tmp_path: Path
-) -> None:
-    schema = f"clario_dbt_{uuid.uuid4().hex[:10]}"
-    dbt = postgres_runner(pg_dsn, schema, tmp_path / "dbt")
-    try:
-        with RunningSimulator(pg_world, FAST) as simulator:
-            _synced_ok(
-                pg_world, simulator.base_url, tmp_path, destination="postgres", pg_dsn=pg_dsn
-            )
-        dbt("build", sellers=[*_seller_ids(pg_world), NOT_SYNCED_YET])
-        query = postgres_query(pg_dsn)
-        stage = _stage(pg_world, query, schema, "%s")
-        for seller_id, truth in stage.truth.items():
-            assert stage.marts[seller_id] == truth, seller_id
-        types = dict(
-            query(
-                "select column_name, data_type from information_schema.columns"
-                " where table_schema = %s and table_name = 'orders'",
-                [schema],
-            )
-        )
-        assert types["metadata"] == "jsonb"
-        assert types["total_amount"] == "numeric"
-        indexed = query("select count(*) from pg_indexes where schemaname = %s", [schema])[0][0]
-        assert indexed >= 4 * 7, "every mart carries its indexes"
-    finally:
-        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
-            cursor.execute(f'drop schema if exists "{schema}" cascade')
 
 
 def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) -> None:
