@@ -71,6 +71,9 @@ def run(
     ] = None,
     since: Annotated[datetime | None, typer.Option(help="First sync starts here (UTC).")] = None,
     build: Annotated[bool, typer.Option(help="Run dbt build after extracting.")] = True,
+    retries: Annotated[
+        int, typer.Option(min=0, help="Retries of a failed data set (exponential back-off).")
+    ] = 3,
 ) -> None:
     """One full cycle now: extract every seller, then dbt build; a summary table at the end."""
     _check_config(sellers_file, destination, pg_dsn)
@@ -86,6 +89,7 @@ def run(
             postgres_dsn=pg_dsn,
             since=since,
             build=build,
+            retries=retries,
         )
     except SyncFailed as failure:
         console.print(summary_table(failure.summaries))

@@ -53,12 +53,18 @@ def latest_runs(destination: str, data_dir: Path, pg_dsn: str | None) -> list[tu
         raise typer.BadParameter("--destination postgres needs --pg-dsn or CLARIO_PG_DSN")
     # the dbt profile's schema for Postgres (profiles.example.yml)
     schema = os.environ.get("CLARIO_PG_SCHEMA", "clario")
-    with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
-        try:
+    try:
+        pg = psycopg2.connect(pg_dsn, connect_timeout=5)
+    except psycopg2.OperationalError as error:
+        raise typer.BadParameter(f"PostgreSQL is unreachable at the DSN given: {error}") from None
+    try:
+        with pg.cursor() as cursor:
             cursor.execute(latest_query(schema))
-        except psycopg2.errors.UndefinedTable:
-            return []
-        return list(cursor.fetchall())
+            return list(cursor.fetchall())
+    except psycopg2.errors.UndefinedTable:
+        return []
+    finally:
+        pg.close()
 
 
 def status(
