@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from flows.run_command import summary_table
+from flows.run_command import quiet_temporary_server, summary_table
 from flows.status_command import latest_runs, status_table
 from simulator.config import SellerAccount, SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
@@ -96,6 +96,8 @@ def demo(
 ) -> None:
     """Sync the simulator's demo seller into DuckDB, build the marts, print a summary."""
     from flows.sync_flow import SyncFailed, sync
+
+    quiet_temporary_server()
 
     # Each demo starts clean: the simulated world moves with the date.
     shutil.rmtree(data_dir, ignore_errors=True)
