@@ -23,8 +23,8 @@ each run; DuckDB writes to a temporary directory. A child whose RSS passes --max
 (default 60% of the machine's memory) is stopped and reported as such.
 
 --duckdb-loader-format is an experiment, not the project's behaviour: the child builds its
-DuckDB destination with that `preferred_loader_file_format` (the project uses dlt's default
-for DuckDB, insert_values).
+DuckDB destination with that `preferred_loader_file_format` (the project loads Parquet;
+insert_values is dlt's default for DuckDB and held gigabytes, jsonl fails on late keys).
 
 Prints per run: rows loaded per data set (`DataSetRun.summary()`), rows per table including
 nested ones, wall seconds of `sync_sellers`, rows/s, time in dlt's extract / normalize /
@@ -230,7 +230,7 @@ def seller_config(base_url: str, account: dict[str, Any]) -> SellerConfig:
 
 def _duckdb_loader_format(file_format: str) -> None:
     """An experiment, not the project's behaviour: DuckDB loads `file_format` files instead of
-    dlt's default for it (insert_values), by swapping `make_destination` in this process."""
+    the project's Parquet, by swapping `make_destination` in this process."""
     import dlt
 
     import extract.pipeline as pipeline_module
@@ -440,6 +440,40 @@ def steps_hwm(result: dict[str, Any]) -> str:
     return ", ".join(f"{step} {mib:,.0f} MiB" for step, mib in hwm.items())
 
 
+def add_shared_options(parser: argparse.ArgumentParser) -> None:
+    """The options this script and bench/report_streaming.py share."""
+    parser.add_argument(
+        "--destinations", default="duckdb,postgres", help="duckdb,postgres (comma-separated)"
+    )
+    parser.add_argument(
+        "--pg-dsn", default=os.environ.get("CLARIO_TEST_PG_DSN", DEFAULT_PG_DSN), help="PostgreSQL"
+    )
+    parser.add_argument("--quick", action="store_true", help="10x smaller, for a smoke run")
+    parser.add_argument(
+        "--max-rss-mib",
+        type=float,
+        help="stop a child whose RSS passes this (default: 60%% of the machine's memory)",
+    )
+    parser.add_argument(
+        "--duckdb-loader-format",
+        choices=["insert_values", "jsonl", "parquet"],
+        help="experiment: load DuckDB from these files instead of what the project configures"
+        " (parquet)",
+    )
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+
+
+def destinations_of(parser: argparse.ArgumentParser, options: argparse.Namespace) -> list[str]:
+    """The --destinations asked for (an unknown one is a usage error); tracking off."""
+    destinations = [d.strip() for d in options.destinations.split(",") if d.strip()]
+    unknown = set(destinations) - {"duckdb", "postgres"}
+    if unknown:
+        parser.error(f"unknown destination(s) {', '.join(sorted(unknown))}")
+    for name, value in NO_TRACKING.items():
+        os.environ.setdefault(name, value)
+    return destinations
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -449,35 +483,14 @@ def main() -> None:
         "--events", type=int, default=500_000, help="financial events in the finances world"
     )
     parser.add_argument("--days", type=int, default=100, help="days of history of both worlds")
-    parser.add_argument("--destinations", default="duckdb,postgres", help="duckdb,postgres")
-    parser.add_argument(
-        "--pg-dsn", default=os.environ.get("CLARIO_TEST_PG_DSN", DEFAULT_PG_DSN), help="PostgreSQL"
-    )
-    parser.add_argument("--quick", action="store_true", help="10x smaller, for a smoke run")
-    parser.add_argument(
-        "--max-rss-mib",
-        type=float,
-        help="stop a sync whose RSS passes this (default: 60%% of the machine's memory)",
-    )
-    parser.add_argument(
-        "--duckdb-loader-format",
-        choices=["insert_values", "jsonl", "parquet"],
-        help="experiment: load DuckDB from these files instead of what the project configures"
-        " (dlt's default for DuckDB, insert_values)",
-    )
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    add_shared_options(parser)
     options = parser.parse_args()
     if options.child:
         child(options.child)
         return
-    destinations = [d.strip() for d in options.destinations.split(",") if d.strip()]
-    unknown = set(destinations) - {"duckdb", "postgres"}
-    if unknown:
-        parser.error(f"unknown destination(s) {', '.join(sorted(unknown))}")
+    destinations = destinations_of(parser, options)
     scale = 10 if options.quick else 1
     orders, events = options.orders // scale, options.events // scale
-    for name, value in NO_TRACKING.items():
-        os.environ.setdefault(name, value)
     print(
         f"extract+load, 1 seller, simulator --rate-scale 100000 --report-delay 0;"
         f" {orders:,} orders, {events:,} financial events; destinations {destinations};"

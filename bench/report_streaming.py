@@ -42,11 +42,11 @@ from pathlib import Path
 from typing import Any
 
 from extract_load import (
-    DEFAULT_PG_DSN,
-    NO_TRACKING,
     NOW,
     SEED,
+    add_shared_options,
     dataset_of,
+    destinations_of,
     drop_schemas,
     memory_mib,
     run_child,
@@ -224,33 +224,12 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=2_000, help="orders per day, small world")
     parser.add_argument("--large", type=int, default=20_000, help="orders per day, large world")
     parser.add_argument("--days", type=int, default=30, help="days of history (the report's)")
-    parser.add_argument("--destinations", default="duckdb,postgres", help="for the sync part")
-    parser.add_argument(
-        "--pg-dsn", default=os.environ.get("CLARIO_TEST_PG_DSN", DEFAULT_PG_DSN), help="PostgreSQL"
-    )
-    parser.add_argument("--quick", action="store_true", help="10x smaller, for a smoke run")
-    parser.add_argument(
-        "--max-rss-mib",
-        type=float,
-        help="stop a child whose RSS passes this (default: 60%% of the machine's memory)",
-    )
-    parser.add_argument(
-        "--duckdb-loader-format",
-        choices=["insert_values", "jsonl", "parquet"],
-        help="experiment for the sync part: load DuckDB from these files instead of what the"
-        " project configures (dlt's default for DuckDB, insert_values)",
-    )
-    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    add_shared_options(parser)
     options = parser.parse_args()
     if options.child:
         report_child(options.child)
         return
-    destinations = [d.strip() for d in options.destinations.split(",") if d.strip()]
-    unknown = set(destinations) - {"duckdb", "postgres"}
-    if unknown:
-        parser.error(f"unknown destination(s) {', '.join(sorted(unknown))}")
-    for name, value in NO_TRACKING.items():
-        os.environ.setdefault(name, value)
+    destinations = destinations_of(parser, options)
     scale = 10 if options.quick else 1
     small, large = options.small // scale, options.large // scale
     max_rss = options.max_rss_mib or memory_mib() * 0.6
