@@ -27,7 +27,7 @@ from extract.spapi.config import SellerConfig, load_sellers
 from extract.spapi.endpoints import base_url
 from extract.sync_settings import SyncSettings
 from flows.audit import record_sync_runs
-from flows.dbt import run_dbt_build
+from flows.dbt_build import run_dbt_build
 from flows.rate_limits import prefect_pacer
 
 

@@ -48,3 +48,24 @@ def test_enable_background_sync_false_turns_the_schedule_off() -> None:
     )
     assert result.returncode == 0
     assert "disabled" in result.stdout
+
+
+def test_a_worker_can_load_the_entrypoint() -> None:
+    """A worker loads `flows/sync_flow.py` by path, with its folder on sys.path: no module
+    there may shadow a package the flow imports (flows/dbt.py once shadowed dbt)."""
+    [deployment] = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    script = (
+        "from prefect.flows import load_flow_from_entrypoint\n"
+        f"flow = load_flow_from_entrypoint({deployment['entrypoint']!r})\n"
+        "print(flow.name)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().endswith("sync")
