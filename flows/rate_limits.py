@@ -15,8 +15,9 @@ named after the seller and operation is one bucket for all of them:
 It costs a round trip to the Prefect server per SP-API request, which Amazon's rates (a
 few requests per second at most) leave plenty of room for. Prefect frees slots in whole
 steps and retries after a jittered wait, so the shared limit errs on the slow side: two
-workers' 30 getReport calls at Amazon's real rate took 16 s where the bucket allows 8.5 s. The flow turns it on with its
-`shared_rate_limits` parameter; prefect.yaml does so for the work-pool deployment.
+workers' 30 getReport calls at Amazon's real rate took 16 s where the bucket allows 8.5 s.
+The flow turns it on with its `shared_rate_limits` parameter; prefect.yaml does so for the
+work-pool deployment.
 """
 
 from __future__ import annotations
