@@ -50,6 +50,15 @@ def _seller(seller_id: str, sellers_file: Path | None) -> SellerConfig:
     raise KeyError(f"seller {seller_id} is not configured")
 
 
+def _postgres_dsn(given: str | None) -> str | None:
+    """The DSN given, else the process's CLARIO_PG_DSN.
+
+    A DSN holds a password, and Prefect records and shows flow and task parameters: workers
+    take it from their environment, and it is resolved here, never passed on as a parameter.
+    """
+    return given or os.environ.get("CLARIO_PG_DSN")
+
+
 @task(
     name="extract",
     task_run_name="extract {seller_id} {data_set}",
@@ -77,6 +86,7 @@ def extract_data_set(
     if delay_seconds:
         time.sleep(delay_seconds)
     seller = _seller(seller_id, sellers_file)
+    postgres_dsn = _postgres_dsn(postgres_dsn)
     options = dict(client_options or {})
     if shared_rate_limits:
         options["pacer"] = prefect_pacer(base_url(seller), seller.seller_id, seller.sandbox)
@@ -127,9 +137,6 @@ def sync(
     with several workers; flows/rate_limits.py). One process needs no such thing.
     """
     logger = get_run_logger()
-    # A DSN holds a password: workers take it from their environment, not from parameters
-    # (Prefect records and shows those).
-    postgres_dsn = postgres_dsn or os.environ.get("CLARIO_PG_DSN")
     sellers = load_sellers(sellers_file)
     settings = settings or SyncSettings(since=since)
     extract = extract_data_set.with_options(
@@ -165,9 +172,10 @@ def sync(
             summaries.append(result)
     for summary in summaries:
         logger.info("sync summary %s", json.dumps(summary))
-    record_sync_runs(summaries, destination, data_dir, postgres_dsn, str(flow_run.id))
+    dsn = _postgres_dsn(postgres_dsn)
+    record_sync_runs(summaries, destination, data_dir, dsn, str(flow_run.id))
     if build:
-        run_dbt_build(destination, data_dir, sellers, postgres_dsn)
+        run_dbt_build(destination, data_dir, sellers, dsn)
     failed = [s for s in summaries if s["status"] == "failed"]
     if failed:
         names = ", ".join(f"{s['seller_id']}/{s['data_set']}: {s['error']}" for s in failed)
