@@ -17,6 +17,7 @@ from tests.extract.test_sync_behaviours import _sellers_file
 
 UNREACHABLE_PG = "postgresql://postgres@127.0.0.1:1/nowhere"
 COMMANDS = ["demo", "sync", "run", "serve", "status", "simulator"]
+TINY = WorldConfig(seed=3, sellers=1, history_days=5, orders_per_day=2, now=NOW)
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_bad_configuration_is_named(
 def test_a_bad_sellers_file_names_the_field(
     cli: CliRunner, tmp_path: Path, replace: str, named: str
 ) -> None:
-    world = World(WorldConfig(seed=3, sellers=1, history_days=5, orders_per_day=2, now=NOW))
+    world = World(TINY)
     sellers = _sellers_file(world, "http://127.0.0.1:9", tmp_path / "sellers.toml")
     text = sellers.read_text()
     broken = (
@@ -83,7 +84,7 @@ def test_a_bad_sellers_file_names_the_field(
 def test_a_failed_run_exits_non_zero_and_its_table_says_what(
     cli: CliRunner, tmp_path: Path
 ) -> None:
-    world = World(WorldConfig(seed=3, sellers=1, history_days=5, orders_per_day=2, now=NOW))
+    world = World(TINY)
     faults = FaultConfig(fatal_reports=1000, fatal_report_types=["GET_FBA_REIMBURSEMENTS_DATA"])
     settings = SimulatorSettings(rate_scale=1000, report_delay_seconds=0.1, faults=faults)
     with RunningSimulator(world, settings) as simulator:
