@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/dbt_build.py [--orders 1000000] [--events 5000000]
         [--targets duckdb postgres] [--work-dir /tmp/clario-bench] [--pg-dsn DSN]
+        [--reuse-raw]
 
 Syncing a million orders through the simulator takes hours, so the raw tables are made
 in two steps:
@@ -13,14 +14,20 @@ in two steps:
    --events events. Each copy appends `~<n>` to every id column (order, item, shipment,
    event, license plate, dlt row and parent ids), so keys stay unique and children still
    point at their parents. Settlement groups, inbound shipments and reimbursements are not
-   copied (their row counts do not grow with orders).
+   copied (their row counts do not grow with orders). On Postgres the copies get the
+   indexes the extractor creates after each load (extract/raw_indexes.py).
 
-Then, per target:
-- full build: `dbt build --full-refresh` (models, unit and data tests);
+Then, per target, `dbt build` as the flow runs it after a sync (flows/dbt_build.py: unit
+tests left to CI):
+- full build: `dbt build --full-refresh` (models and data tests);
 - one new six-hour batch: a new dlt load (in `_dlt_loads`) brings 1/240 of the orders and
   events as new rows (60 days of history = 240 six-hour batches) and rewrites as many
   existing ones (late status changes, open settlement groups re-read);
 - incremental build: `dbt build`, and its wall time as a ratio of the full build.
+
+`--reuse-raw` skips seeding and scaling and builds on the raw tables a previous run left
+in --work-dir (each new batch adds 1/240 more), to try a change to the models quickly.
+Each dbt run's slowest nodes are printed from its `run_results.json`.
 
 Wall time is measured around the dbt process; peak memory is its maximum resident set
 (`/usr/bin/time -v`). On DuckDB the warehouse runs inside the dbt process, so that is
@@ -49,6 +56,8 @@ import duckdb
 import psycopg2
 
 from extract.pipeline import dataset_name, sync_sellers
+from extract.raw_indexes import raw_index_statements
+from flows.dbt_build import SYNC_BUILD_OPTIONS
 from extract.spapi.config import SellerConfig
 from extract.sync_settings import SyncSettings
 from simulator.config import SimulatorSettings, WorldConfig
@@ -229,6 +238,9 @@ def scale(w: Warehouse, schema: str, orders: int, events: int) -> dict[str, int]
         w.execute(f'drop table {schema}."{table}"')
         w.execute(f'alter table {schema}._scaling rename to "{table}"')
     if w.target == "postgres":
+        # the copies replaced the tables, and with them the indexes each sync creates
+        for statement in raw_index_statements(schema, columns(w, schema)):
+            w.execute(statement)
         w.execute("analyze")  # statistics, as autovacuum keeps them on long-lived tables
     return {
         "orders": w.query(f"select count(*) from {schema}.orders")[0][0],
@@ -277,6 +289,17 @@ def new_batch(w: Warehouse, schema: str, scaled: dict[str, int]) -> str:
     return load_id
 
 
+def slowest_nodes(count: int = 8) -> str:
+    """The slowest nodes of the last dbt run, from its run_results.json."""
+    results = json.loads((DBT_PROJECT / "target" / "run_results.json").read_text())["results"]
+    total = sum(r["execution_time"] for r in results)
+    slowest = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:count]
+    listed = ", ".join(
+        f"{r['unique_id'].split('.', 2)[-1]} {r['execution_time']:.1f}s" for r in slowest
+    )
+    return f"nodes {total:.0f}s in all; slowest: {listed}"
+
+
 def timed_dbt(w: Warehouse, seller_id: str, *args: str) -> tuple[float, int]:
     """Wall seconds and peak resident memory (MiB) of one dbt invocation."""
     command = [
@@ -300,6 +323,7 @@ def timed_dbt(w: Warehouse, seller_id: str, *args: str) -> tuple[float, int]:
     if done.returncode != 0:
         raise SystemExit(f"dbt {' '.join(args)} failed on {w.target}:\n{done.stdout[-4000:]}")
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    print(f"  {w.target} dbt {' '.join(args)}: {slowest_nodes()}", flush=True)
     return elapsed, int(peak.group(1)) // 1024 if peak else -1
 
 
@@ -315,25 +339,37 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--seed-days", type=int, default=60)
     parser.add_argument("--seed-orders-per-day", type=int, default=20)
+    parser.add_argument("--reuse-raw", action="store_true", help="skip seeding and scaling")
     args = parser.parse_args(argv)
     args.work_dir.mkdir(parents=True, exist_ok=True)
+    saved = args.work_dir / "scaled.json"
 
     started = time.perf_counter()
-    seller_id = seed(args, args.work_dir)
+    if args.reuse_raw:
+        reused = json.loads(saved.read_text())
+        seller_id = reused["seller_id"]
+    else:
+        seller_id = seed(args, args.work_dir)
+        reused = {"seller_id": seller_id}
+        print(f"seeded {seller_id} in {time.perf_counter() - started:.0f}s", flush=True)
     schema = f"raw_spapi_{seller_id.lower()}"
-    print(f"seeded {seller_id} in {time.perf_counter() - started:.0f}s", flush=True)
     results = []
     for target in args.targets:
         w = warehouse(target, args, args.work_dir)
         if target == "postgres":
             w.execute("drop schema if exists clario_bench cascade")
         started = time.perf_counter()
-        scaled = scale(w, schema, args.orders, args.events)
-        print(f"{target}: scaled to {scaled} in {time.perf_counter() - started:.0f}s", flush=True)
-        full = timed_dbt(w, seller_id, "build", "--full-refresh")
+        if args.reuse_raw:
+            scaled = reused[target]
+        else:
+            scaled = scale(w, schema, args.orders, args.events)
+            reused[target] = scaled
+            saved.write_text(json.dumps(reused))
+            print(f"{target}: scaled to {scaled} in {time.perf_counter() - started:.0f}s", flush=True)
+        full = timed_dbt(w, seller_id, "build", *SYNC_BUILD_OPTIONS, "--full-refresh")
         print(f"{target}: full build {full[0]:.1f}s, peak {full[1]} MiB", flush=True)
         new_batch(w, schema, scaled)
-        incremental = timed_dbt(w, seller_id, "build")
+        incremental = timed_dbt(w, seller_id, "build", *SYNC_BUILD_OPTIONS)
         print(
             f"{target}: incremental build {incremental[0]:.1f}s, peak {incremental[1]} MiB",
             flush=True,

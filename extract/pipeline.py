@@ -23,6 +23,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from extract.amazon import SellerContext, amazon_seller
+from extract.raw_indexes import index_raw_tables
 from extract.run import DATA_SETS, DataSetRun
 from extract.spapi.auth import SellerAuthError
 from extract.spapi.client import SpApiClient
@@ -153,6 +154,7 @@ def sync_seller(
             else:
                 with load_lock:
                     pipeline.load()
+            index_raw_tables(pipeline)
             trace = pipeline.last_trace
             normalized = trace.last_normalize_info if trace else None
             counts = normalized.row_counts if normalized else {}

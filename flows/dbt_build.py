@@ -77,6 +77,11 @@ def dbt_vars(sellers: Sequence[SellerConfig]) -> str:
     )
 
 
+# Unit tests check the models' logic on fixed inputs: CI runs them (tests/transform); a
+# build after every sync would only repeat them, as dbt's documentation says.
+SYNC_BUILD_OPTIONS = ("--exclude-resource-type", "unit_test")
+
+
 def run_dbt_build(
     destination: DestinationName,
     data_dir: Path,
@@ -86,7 +91,15 @@ def run_dbt_build(
 ) -> None:
     """`dbt build` against the warehouse; one `dbt retry` if it fails; raises if still failing."""
     settings = PrefectDbtSettings(project_dir=DBT_PROJECT, profiles_dir=profiles_dir(data_dir))
-    args = ["build", "--target", destination, "--vars", dbt_vars(sellers), *extra_args]
+    args = [
+        "build",
+        "--target",
+        destination,
+        "--vars",
+        dbt_vars(sellers),
+        *SYNC_BUILD_OPTIONS,
+        *extra_args,
+    ]
     with _environment(profile_environment(destination, data_dir, postgres_dsn)):
         try:
             PrefectDbtRunner(settings=settings).invoke(args)

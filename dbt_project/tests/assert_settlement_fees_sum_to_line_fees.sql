@@ -1,15 +1,18 @@
--- Every settlement line's `fees` is the sum of its fee components in `settlement_fees`.
+-- Every settlement line's `fees` is the sum of its fee components in `settlement_fees`;
+-- in an incremental build, every line it wrote (macros/build_scope.sql).
 with
 
 lines as (
 
     select * from {{ ref('settlements') }}
+    where {{ clario.written_by_this_build('model.clario.settlements') }}
 
 ),
 
 fees as (
 
     select * from {{ ref('settlement_fees') }}
+    where settlement_line_id in (select lines.settlement_line_id from lines)
 
 ),
 

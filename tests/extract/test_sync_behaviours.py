@@ -178,6 +178,14 @@ def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_dataset(
                 (account.seller_id,)
             ], table
         assert_matches_truth(w, seller_truth(pg_world, account))
+        # what the incremental marts find new rows by (extract/raw_indexes.py)
+        indexed = w.rows(
+            f"select tablename, indexdef from pg_indexes where schemaname = '{w.schema}'"
+        )
+        by_table = {(t, d.rsplit("(", 1)[1].strip('")')) for t, d in indexed}
+        assert ("orders", "_dlt_load_id") in by_table
+        assert ("orders__order_items", "_dlt_parent_id") in by_table
+        assert ("shipment_events__shipment_item_list", "_dlt_parent_id") in by_table
 
 
 def test_malformed_report_rows_are_kept_counted_and_reported(tmp_path: Path) -> None:

@@ -93,8 +93,10 @@ def snapshot(
     """Every mart's rows, as sorted text tuples: equal snapshots mean identical marts.
 
     `without` leaves columns out, e.g. the lineage (`synced_at`, `_dlt_load_id`) that a
-    second sync of the same data moves forward.
+    second sync of the same data moves forward. `transformed_at`, when the build that
+    wrote a row started, is always left out: no two builds share it.
     """
+    without = (*without, "transformed_at")
 
     def columns(mart: str) -> str:
         rows = query(

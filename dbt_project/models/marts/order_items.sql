@@ -9,6 +9,7 @@
             ['seller_id'],
             ['seller_id', 'order_id'],
             ['seller_id', 'order_item_id'],
+            ['transformed_at'],
         ]),
     )
 }}
@@ -57,7 +58,8 @@ final as (
         -- lineage
         order_items.source_report,
         loads.loaded_at as synced_at,
-        order_items._dlt_load_id
+        order_items._dlt_load_id,
+        {{ clario.build_started_at() }} as transformed_at
 
     from order_items
     left join loads

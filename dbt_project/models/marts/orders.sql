@@ -9,6 +9,7 @@
             ['seller_id'],
             ['seller_id', 'order_id'],
             ['order_date'],
+            ['transformed_at'],
         ]),
     )
 }}
@@ -96,7 +97,8 @@ final as (
         -- lineage
         orders.source_report,
         loads.loaded_at as synced_at,
-        orders._dlt_load_id
+        orders._dlt_load_id,
+        {{ clario.build_started_at() }} as transformed_at
 
     from orders
     left join units

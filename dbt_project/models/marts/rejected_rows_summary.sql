@@ -30,15 +30,16 @@ unparseable as (
 -- loaded rows with a value that does not cast: left out of the marts
 failed_casts as (
 
-    {{ clario.count_failed_casts([
-        ('orders', 'stg_spapi__orders'),
-        ('orders__order_items', 'stg_spapi__order_items'),
-        ('orders__order_items__proceeds__breakdowns', 'stg_spapi__order_item_proceeds_breakdowns'),
-        ('fba_shipments', 'stg_spapi__fba_shipments'),
-        ('customer_returns', 'stg_spapi__customer_returns'),
-        ('reimbursements', 'stg_spapi__reimbursements'),
-        ('adjustment_events__adjustment_item_list', 'stg_spapi__adjustment_event_items'),
-    ]) }}
+    select
+        seller_id,
+        resource,
+        'failed_cast' as rejection_kind,
+        cast(sum(failed_rows) as {{ dbt.type_bigint() }}) as row_count,
+        max(_dlt_load_id) as _dlt_load_id
+
+    from {{ ref('int_failed_casts_by_record') }}
+    where failed_rows > 0
+    group by seller_id, resource
 
 ),
 

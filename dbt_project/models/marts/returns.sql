@@ -1,21 +1,60 @@
+-- depends_on: {{ ref('stg_spapi__order_items') }}
+-- depends_on: {{ ref('stg_spapi__refund_event_items') }}
 {{
     config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['seller_id', 'order_id', 'sku'],
+        on_schema_change='append_new_columns',
         indexes=clario.mart_indexes([
             ['user_id'],
             ['seller_id'],
             ['return_id'],
             ['seller_id', 'order_id', 'sku'],
             ['last_returned_date'],
+            ['transformed_at'],
         ]),
     )
 }}
 
 with
 
+-- an incremental run recomputes the returns a new load brings rows of, or changes what
+-- was ordered or refunded of (order and SKU); a full build, every return
+touched as (
+
+    select distinct seller_id, order_id, sku
+    from {{ ref('stg_spapi__customer_returns') }}
+    where {{ clario.new_loads_filter() }}
+    {%- if is_incremental() %}
+
+    union
+
+    select seller_id, order_id, sku
+    from {{ ref('stg_spapi__order_items') }}
+    where {{ clario.new_loads_filter() }}
+
+    union
+
+    select seller_id, order_id, sku
+    from {{ ref('stg_spapi__refund_event_items') }}
+    where {{ clario.new_loads_filter() }}
+    {%- endif %}
+
+),
+
+-- keys compared through coalesce: a row missing its order id or SKU is kept, and fails
+-- the mart's not-null tests, as it would without the incremental filter
 return_rows as (
 
-    select * from {{ ref('stg_spapi__customer_returns') }}
-    where not has_cast_error
+    select report_rows.*
+    from {{ ref('stg_spapi__customer_returns') }} as report_rows
+    inner join touched
+        on
+            report_rows.seller_id = touched.seller_id
+            and coalesce(report_rows.order_id, '') = coalesce(touched.order_id, '')
+            and coalesce(report_rows.sku, '') = coalesce(touched.sku, '')
+    where not report_rows.has_cast_error
 
 ),
 
@@ -63,16 +102,22 @@ returns_aggregated as (
 
 ),
 
+-- units ordered of the returned SKUs only, not of every order item
 ordered as (
 
     select
-        seller_id,
-        order_id,
-        sku,
-        cast(sum(quantity_ordered) as {{ dbt.type_bigint() }}) as ordered_quantity
+        order_items.seller_id,
+        order_items.order_id,
+        order_items.sku,
+        cast(sum(order_items.quantity_ordered) as {{ dbt.type_bigint() }}) as ordered_quantity
 
     from order_items
-    group by seller_id, order_id, sku
+    inner join returns_aggregated
+        on
+            order_items.seller_id = returns_aggregated.seller_id
+            and order_items.order_id = returns_aggregated.order_id
+            and order_items.sku = returns_aggregated.sku
+    group by order_items.seller_id, order_items.order_id, order_items.sku
 
 ),
 
@@ -116,7 +161,9 @@ final as (
 
         -- lineage
         returns_aggregated.source_report,
-        loads.loaded_at as synced_at
+        loads.loaded_at as synced_at,
+        returns_aggregated._dlt_load_id,
+        {{ clario.build_started_at() }} as transformed_at
 
     from returns_aggregated
     left join ordered

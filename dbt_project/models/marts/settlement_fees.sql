@@ -10,6 +10,7 @@
             ['settlement_fee_id'],
             ['settlement_line_id'],
             ['posted_date'],
+            ['transformed_at'],
         ]),
     )
 }}
@@ -64,7 +65,8 @@ final as (
         -- lineage
         lines.source_report,
         loads.loaded_at as synced_at,
-        fees._dlt_load_id
+        fees._dlt_load_id,
+        {{ clario.build_started_at() }} as transformed_at
 
     from fees
     inner join lines

@@ -10,6 +10,7 @@
             ['settlement_line_id'],
             ['seller_id', 'settlement_id'],
             ['posted_date'],
+            ['transformed_at'],
         ]),
     )
 }}
@@ -62,7 +63,8 @@ final as (
         -- lineage
         lines.source_report,
         loads.loaded_at as synced_at,
-        lines._dlt_load_id
+        lines._dlt_load_id,
+        {{ clario.build_started_at() }} as transformed_at
 
     from lines
     left join loads

@@ -1,26 +1,52 @@
 {{
     config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key=['seller_id', 'shipment_id'],
+        on_schema_change='append_new_columns',
         indexes=clario.mart_indexes([
             ['user_id'],
             ['seller_id'],
             ['seller_id', 'shipment_id'],
             ['shipped_date'],
+            ['transformed_at'],
         ]),
     )
 }}
 
 with
 
-outbound_items as (
+-- an outbound shipment is the group of its report rows, which successive reports may
+-- deliver in different loads: a run regroups every shipment a new load touched (all of
+-- them in a full build), from all its rows
+touched_outbound as (
 
-    select * from {{ ref('stg_spapi__fba_shipments') }}
-    where not has_cast_error
+    select distinct
+        seller_id,
+        shipment_id
+
+    from {{ ref('stg_spapi__fba_shipments') }}
+    where {{ clario.new_loads_filter() }}
 
 ),
 
+outbound_items as (
+
+    select report_rows.*
+    from {{ ref('stg_spapi__fba_shipments') }} as report_rows
+    inner join touched_outbound
+        on
+            report_rows.seller_id = touched_outbound.seller_id
+            and report_rows.shipment_id = touched_outbound.shipment_id
+    where not report_rows.has_cast_error
+
+),
+
+-- an inbound shipment is loaded whole, with its items
 inbound as (
 
     select * from {{ ref('int_inbound_shipments_received') }}
+    where {{ clario.new_loads_filter() }}
 
 ),
 
@@ -121,7 +147,9 @@ final as (
 
         -- lineage
         unioned.source_report,
-        loads.loaded_at as synced_at
+        loads.loaded_at as synced_at,
+        unioned._dlt_load_id,
+        {{ clario.build_started_at() }} as transformed_at
 
     from unioned
     left join loads
