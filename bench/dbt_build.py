@@ -261,8 +261,8 @@ def new_batch(w: Warehouse, schema: str, scaled: dict[str, int]) -> str:
         for table, names in tables.items():
             if not family.match(table):
                 continue
-            # new rows: copies of copy 0 with fresh ids (suffix ~b<n>)
-            fresh = "'b' || cast(copies.n as varchar)"
+            # new rows: copies of copy 0 with fresh ids (suffix ~b<load>_<n>, unique per batch)
+            fresh = f"'b{load_id.replace('.', '')}_' || cast(copies.n as varchar)"
             select = ", ".join(
                 f"'{load_id}' as \"{c}\""
                 if c == "_dlt_load_id"

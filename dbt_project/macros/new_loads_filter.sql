@@ -32,3 +32,23 @@
     {%- endset -%}
     {{- return(load_column ~ " > " ~ bound) -}}
 {% endmacro %}
+
+
+{#-
+    A pre-hook for a mart that leaves out rows with a cast error: delete the mart's rows
+    whose key a new load sent again with a value that does not cast. delete+insert only
+    replaces the keys a run outputs, so without it the last good version would stay, and
+    an incremental build would differ from a full refresh. `key_columns` name the key in
+    both the mart and `model`; a key that also has good new rows is inserted again.
+-#}
+{% macro delete_keys_sent_again_unparsable(model, key_columns) %}
+    {%- if not (execute and is_incremental()) -%}
+        {{- return('select 1') -}}
+    {%- endif -%}
+    {%- set key = clario.record_key(key_columns) -%}
+    delete from {{ this }}
+    where {{ key }} in (
+        select {{ key }} from {{ ref(model) }}
+        where has_cast_error and {{ clario.new_loads_filter() }}
+    )
+{% endmacro %}

@@ -128,6 +128,28 @@ def test_an_incremental_build_equals_a_full_refresh(duckdb_scenario: DuckDbScena
         assert duckdb_scenario.incremental[mart] == duckdb_scenario.full_refresh[mart], mart
 
 
+NEW_LOAD = "9999999999.0000001"  # after every real load id
+
+
+def _bad_return_fixed_and_another_broken_in_a_new_load(path: Path, raw: str) -> None:
+    """What a later sync does when Amazon sends records again: dlt replaces them, stamped
+    with the new load. Here the bad quantity comes back as 7, and another row goes bad."""
+    with duckdb.connect(str(path)) as connection:
+        connection.execute(
+            f"update {raw}.customer_returns set quantity = '7', _dlt_load_id = '{NEW_LOAD}'"
+            " where quantity = 'two'"
+        )
+        connection.execute(
+            f"update {raw}.customer_returns set quantity = 'three', _dlt_load_id = '{NEW_LOAD}'"
+            " where license_plate_number ="
+            f" (select max(license_plate_number) from {raw}.customer_returns)"
+        )
+        connection.execute(
+            f"insert into {raw}._dlt_loads (load_id, schema_name, status, inserted_at)"
+            f" values ('{NEW_LOAD}', 'spapi', 0, current_timestamp)"
+        )
+
+
 def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) -> None:
     world = World(WORLD)
     settings = SimulatorSettings(
@@ -185,3 +207,30 @@ def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) ->
         )[0][0]
         == outbound
     )
+    _bad_return_fixed_and_another_broken_in_a_new_load(path, raw)
+    duckdb_runner(tmp_path)("build", sellers=_seller_ids(world))
+    failed = query(
+        "select seller_id, resource, row_count from main.rejected_rows_summary"
+        " where rejection_kind = 'failed_cast'",
+        [],
+    )
+    assert failed == [(account.seller_id, "customer_returns", 1)]
+    newly_bad = query(f"select max(license_plate_number) from {raw}.customer_returns", [])[0][0]
+    failing = query("select record_key from main.int_failed_casts_by_record where failed_rows > 0", [])
+    assert [key.rsplit("|", 1)[1] for (key,) in failing] == [newly_bad], (
+        "the fixed row is no longer counted, the newly bad one is"
+    )
+    assert query(
+        "select sum(returned_quantity) from main.returns where seller_id = ?", [account.seller_id]
+    ) == query(
+        f"select sum(cast(quantity as integer)) from {raw}.customer_returns"
+        " where quantity <> 'three'",
+        [],
+    ), "the fixed row's units are in the returns, the newly bad row's are not"
+    assert query(
+        "select count(*) from main.int_failed_casts_by_record as checked"
+        " where failed_rows = 0 and _dlt_load_id < ("
+        "   select max(newest._dlt_load_id) from main.int_failed_casts_by_record as newest"
+        "   where newest.seller_id = checked.seller_id)",
+        [],
+    ) == [(0,)], "clean records are kept for each seller's newest load only"

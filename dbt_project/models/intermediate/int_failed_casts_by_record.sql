@@ -28,12 +28,12 @@
         incremental_strategy='delete+insert',
         unique_key=['seller_id', 'record_key'],
         post_hook="
-            delete from {{ this }} as checked
+            delete from {{ this }}
             where
-                checked.failed_rows = 0
-                and checked._dlt_load_id < (
-                    select max(newest._dlt_load_id) from {{ this }} as newest
-                    where newest.seller_id = checked.seller_id
+                failed_rows = 0
+                and seller_id || '|' || _dlt_load_id not in (
+                    select seller_id || '|' || max(_dlt_load_id) from {{ this }}
+                    group by seller_id
                 )
         ",
     )
@@ -44,19 +44,19 @@ with
 rows_checked as (
 
     {%- for resource, model, key in checked %}
-    {%- if not loop.first %}
+        {%- if not loop.first %}
 
-    union all
-    {%- endif %}
+            union all
+        {%- endif %}
 
-    select
-        seller_id,
-        '{{ resource }}' as resource,
-        {{ clario.record_key(key) }} as record_key,
-        has_cast_error,
-        _dlt_load_id
-    from {{ ref(model) }}
-    where {{ clario.new_loads_filter() }}
+        select
+            seller_id,
+            '{{ resource }}' as resource,
+            {{ clario.record_key(key) }} as record_key,
+            has_cast_error,
+            _dlt_load_id
+        from {{ ref(model) }}
+        where {{ clario.new_loads_filter() }}
     {%- endfor %}
 
 ),

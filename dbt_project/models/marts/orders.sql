@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key=['seller_id', 'order_id'],
         on_schema_change='append_new_columns',
+        pre_hook="{{ clario.delete_keys_sent_again_unparsable('stg_spapi__orders', ['seller_id', 'order_id']) }}",
         indexes=clario.mart_indexes([
             ['user_id'],
             ['seller_id'],

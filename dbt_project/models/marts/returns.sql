@@ -6,6 +6,7 @@
         incremental_strategy='delete+insert',
         unique_key=['seller_id', 'order_id', 'sku'],
         on_schema_change='append_new_columns',
+        pre_hook="{{ clario.delete_keys_sent_again_unparsable('stg_spapi__customer_returns', ['seller_id', 'order_id', 'sku']) }}",
         indexes=clario.mart_indexes([
             ['user_id'],
             ['seller_id'],
@@ -23,20 +24,29 @@ with
 -- was ordered or refunded of (order and SKU); a full build, every return
 touched as (
 
-    select distinct seller_id, order_id, sku
+    select distinct
+        seller_id,
+        order_id,
+        sku
     from {{ ref('stg_spapi__customer_returns') }}
     where {{ clario.new_loads_filter() }}
     {%- if is_incremental() %}
 
     union
 
-    select seller_id, order_id, sku
+    select
+        seller_id,
+        order_id,
+        sku
     from {{ ref('stg_spapi__order_items') }}
     where {{ clario.new_loads_filter() }}
 
     union
 
-    select seller_id, order_id, sku
+    select
+        seller_id,
+        order_id,
+        sku
     from {{ ref('stg_spapi__refund_event_items') }}
     where {{ clario.new_loads_filter() }}
     {%- endif %}
