@@ -57,9 +57,9 @@ import psycopg2
 
 from extract.pipeline import dataset_name, sync_sellers
 from extract.raw_indexes import raw_index_statements
-from flows.dbt_build import SYNC_BUILD_OPTIONS
 from extract.spapi.config import SellerConfig
 from extract.sync_settings import SyncSettings
+from flows.dbt_build import SYNC_BUILD_OPTIONS
 from simulator.config import SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
 from simulator.world import World
@@ -365,7 +365,8 @@ def main(argv: Sequence[str] | None = None) -> None:
             scaled = scale(w, schema, args.orders, args.events)
             reused[target] = scaled
             saved.write_text(json.dumps(reused))
-            print(f"{target}: scaled to {scaled} in {time.perf_counter() - started:.0f}s", flush=True)
+            took = time.perf_counter() - started
+            print(f"{target}: scaled to {scaled} in {took:.0f}s", flush=True)
         full = timed_dbt(w, seller_id, "build", *SYNC_BUILD_OPTIONS, "--full-refresh")
         print(f"{target}: full build {full[0]:.1f}s, peak {full[1]} MiB", flush=True)
         new_batch(w, schema, scaled)

@@ -216,7 +216,9 @@ def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) ->
     )
     assert failed == [(account.seller_id, "customer_returns", 1)]
     newly_bad = query(f"select max(license_plate_number) from {raw}.customer_returns", [])[0][0]
-    failing = query("select record_key from main.int_failed_casts_by_record where failed_rows > 0", [])
+    failing = query(
+        "select record_key from main.int_failed_casts_by_record where failed_rows > 0", []
+    )
     assert [key.rsplit("|", 1)[1] for (key,) in failing] == [newly_bad], (
         "the fixed row is no longer counted, the newly bad one is"
     )
