@@ -15,7 +15,7 @@ in two steps:
    event, license plate, dlt row and parent ids), so keys stay unique and children still
    point at their parents. Settlement groups, inbound shipments and reimbursements are not
    copied (their row counts do not grow with orders). On Postgres the copies get the
-   indexes the extractor creates after each load (extract/raw_indexes.py).
+   indexes the sync created (extract/raw_indexes.py), as the tables would have had.
 
 Then, per target, `dbt build` as the flow runs it after a sync (flows/dbt_build.py: unit
 tests left to CI):
@@ -56,7 +56,6 @@ import duckdb
 import psycopg2
 
 from extract.pipeline import dataset_name, sync_sellers
-from extract.raw_indexes import raw_index_statements
 from extract.spapi.config import SellerConfig
 from extract.sync_settings import SyncSettings
 from flows.dbt_build import SYNC_BUILD_OPTIONS
@@ -218,6 +217,11 @@ def id_expression(column: str, copy: str) -> str:
 def scale(w: Warehouse, schema: str, orders: int, events: int) -> dict[str, int]:
     """Copy the order and event tables in place until they hold `orders` and `events`."""
     tables = columns(w, schema)
+    index_definitions = (
+        w.query(f"select indexdef from pg_indexes where schemaname = '{schema}'")
+        if w.target == "postgres"
+        else []
+    )
     order_copies = copies_of(w, schema, "orders", orders)
     event_count = sum(
         w.query(f"select count(*) from {schema}.{t}")[0][0] for t in EVENT_ROOTS if t in tables
@@ -238,9 +242,9 @@ def scale(w: Warehouse, schema: str, orders: int, events: int) -> dict[str, int]
         w.execute(f'drop table {schema}."{table}"')
         w.execute(f'alter table {schema}._scaling rename to "{table}"')
     if w.target == "postgres":
-        # the copies replaced the tables, and with them the indexes each sync creates
-        for statement in raw_index_statements(schema, columns(w, schema)):
-            w.execute(statement)
+        # the copies replaced the tables, and with them the indexes the sync created
+        for (definition,) in index_definitions:
+            w.execute(definition.replace("INDEX ", "INDEX IF NOT EXISTS ", 1))
         w.execute("analyze")  # statistics, as autovacuum keeps them on long-lived tables
     return {
         "orders": w.query(f"select count(*) from {schema}.orders")[0][0],

@@ -1,17 +1,20 @@
 """Indexes on the raw Postgres tables, for the dbt project's incremental marts.
 
 An incremental build reads only the rows of loads newer than a mart's watermark
-(`_dlt_load_id > ...` on a root table) and their nested rows (`_dlt_parent_id = ...`).
-Without indexes Postgres reads every raw row to find them, so an incremental build after
-one six-hour sync costs nearly what a full one does. dlt creates indexes only for unique
-and primary keys, so the extractor adds these two itself after each load. DuckDB needs
-none: its scans skip row groups by their min/max, and new loads are appended together.
+(`_dlt_load_id > ...` on a root table) and their nested rows (`_dlt_parent_id = ...`),
+and regroups the records they touch by their keys (a shipment's report rows). Without
+indexes Postgres reads every raw row to find them, so an incremental build after one
+six-hour sync costs nearly what a full one does. dlt creates indexes only for columns
+hinted unique (`_dlt_id`), so the extractor adds these itself after each load: the load
+id, the parent id, and each root table's primary key (dlt's merge looks rows up by it
+too). DuckDB needs none: its scans skip row groups by their min/max, and new loads are
+appended together.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import dlt
 
@@ -28,22 +31,31 @@ def index_name(table: str, column: str) -> str:
     return f"{name[: MAX_IDENTIFIER - 9]}_{digest}"
 
 
-def raw_index_statements(schema: str, tables: Mapping[str, Iterable[str]]) -> list[str]:
-    """`create index if not exists` for each table (name -> its columns) of `schema`."""
+def raw_index_statements(
+    schema: str,
+    tables: Mapping[str, Iterable[str]],
+    primary_keys: Mapping[str, Sequence[str]] | None = None,
+) -> list[str]:
+    """`create index if not exists` for the tables (name -> its columns) of `schema`."""
     statements = []
-    for table, columns in sorted(tables.items()):
-        for column in INDEXED_COLUMNS:
-            if column in columns:
-                statements.append(
-                    f'create index if not exists "{index_name(table, column)}"'
-                    f' on "{schema}"."{table}" ("{column}")'
-                )
+    for table, present in sorted(tables.items()):
+        present = list(present)
+        wanted = [(column, [column]) for column in INDEXED_COLUMNS if column in present]
+        key = list((primary_keys or {}).get(table, []))
+        if key and all(column in present for column in key):
+            wanted.append(("primary_key", key))
+        for suffix, columns in wanted:
+            quoted = ", ".join(f'"{column}"' for column in columns)
+            statements.append(
+                f'create index if not exists "{index_name(table, suffix)}"'
+                f' on "{schema}"."{table}" ({quoted})'
+            )
     return statements
 
 
 COLUMNS_QUERY = """
     select table_name, column_name from information_schema.columns
-    where table_schema = %s and column_name in %s
+    where table_schema = %s
 """
 
 
@@ -51,11 +63,16 @@ def index_raw_tables(pipeline: dlt.Pipeline) -> None:
     """Index the pipeline's raw tables on Postgres; a no-op on other destinations."""
     if pipeline.destination is None or pipeline.destination.destination_name != "postgres":
         return
+    primary_keys: dict[str, list[str]] = {
+        str(table["name"]): [
+            name for name, column in table.get("columns", {}).items() if column.get("primary_key")
+        ]
+        for table in pipeline.default_schema.data_tables()
+    }
     with pipeline.sql_client() as client:
         # the tables as they are in the database, not as dlt's schema says they should be
-        rows = client.execute_sql(COLUMNS_QUERY, pipeline.dataset_name, INDEXED_COLUMNS) or []
         tables: dict[str, list[str]] = {}
-        for table, column in rows:
+        for table, column in client.execute_sql(COLUMNS_QUERY, pipeline.dataset_name) or []:
             tables.setdefault(table, []).append(column)
-        for statement in raw_index_statements(pipeline.dataset_name, tables):
+        for statement in raw_index_statements(pipeline.dataset_name, tables, primary_keys):
             client.execute_sql(statement)

@@ -186,6 +186,7 @@ def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_dataset(
         assert ("orders", "_dlt_load_id") in by_table
         assert ("orders__order_items", "_dlt_parent_id") in by_table
         assert ("shipment_events__shipment_item_list", "_dlt_parent_id") in by_table
+        assert ("fba_shipments", "shipment_id, shipment_item_id") in by_table
 
 
 def test_malformed_report_rows_are_kept_counted_and_reported(tmp_path: Path) -> None:
