@@ -15,6 +15,7 @@ from extract.pipeline import dataset_name
 from extract.run import DATA_SETS
 from extract.sync_settings import SyncSettings
 from flows.audit import AUDIT_DATASET
+from flows.dbt_build import profile_environment
 from flows.status_command import latest_runs
 from flows.sync_flow import sync
 from simulator.config import FaultConfig, SimulatorSettings
@@ -25,7 +26,7 @@ from tests.extract.conftest import FAST, TEST_CLIENT, WORLD, duckdb_warehouse, s
 from tests.extract.test_sync_behaviours import _sellers_file
 from tests.extract.truth_check import assert_matches_truth
 from tests.extract.warehouse import Warehouse
-from tests.transform.conftest import postgres_query, snapshot
+from tests.transform.conftest import DbtRunner, postgres_query, snapshot
 from tests.transform.marts_check import mart_figures, truth_figures
 
 SETTINGS = SyncSettings(since=WORLD.start, report_poll_seconds=0.1)
@@ -171,3 +172,11 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
         assert account.refresh_token not in text
         assert account.client_secret not in text
     assert not re.search(r"Atza\|(?!\*\*\*)", text), "an access token was logged"
+    # the build after a sync leaves the unit tests to CI: here, on Postgres
+    environment = profile_environment("postgres", tmp_path, pg_dsn)
+    unit_tests = DbtRunner("postgres", tmp_path / "dbt", environment)
+    log = unit_tests(
+        "test", "--select", "test_type:unit", sellers=[a.seller_id for a in world.sellers]
+    )
+    passed = re.search(r"PASS=(\d+) WARN=0 ERROR=0", log)
+    assert passed and int(passed.group(1)) >= 10, log[-2000:]

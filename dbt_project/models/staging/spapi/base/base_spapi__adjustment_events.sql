@@ -2,7 +2,7 @@
 -- depends_on: {{ source('spapi', 'adjustment_events') }}
 {%- set string = dbt.type_string() -%}
 {%- set timestamp = clario.type_timestamp_tz() -%}
-{%- set money = clario.type_money() -%}
+{%- set money = clario.type_raw_money() -%}
 {%- set bigint = dbt.type_bigint() -%}
 {%- set boolean = dbt.type_boolean() %}
 

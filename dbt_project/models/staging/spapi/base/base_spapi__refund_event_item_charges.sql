@@ -1,7 +1,7 @@
 -- every seller's rows of one raw table, unioned: macros/union_seller_tables.sql
 {%- set string = dbt.type_string() -%}
 {%- set timestamp = clario.type_timestamp_tz() -%}
-{%- set money = clario.type_money() -%}
+{%- set money = clario.type_raw_money() -%}
 {%- set bigint = dbt.type_bigint() -%}
 {%- set boolean = dbt.type_boolean() %}
 
