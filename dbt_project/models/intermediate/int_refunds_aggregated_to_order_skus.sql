@@ -42,7 +42,8 @@ aggregated as (
         ) as refund_amount,
         max(refunded_charges.currency) as currency,
         min(refund_items.posted_at) as first_refunded_at,
-        max(refund_items.posted_at) as refunded_at
+        max(refund_items.posted_at) as refunded_at,
+        max(refund_items._dlt_load_id) as _dlt_load_id
 
     from refund_items
     left join refunded_charges

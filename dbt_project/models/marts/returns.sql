@@ -119,7 +119,8 @@ ordered as (
         order_items.seller_id,
         order_items.order_id,
         order_items.sku,
-        cast(sum(order_items.quantity_ordered) as {{ dbt.type_bigint() }}) as ordered_quantity
+        cast(sum(order_items.quantity_ordered) as {{ dbt.type_bigint() }}) as ordered_quantity,
+        max(order_items._dlt_load_id) as _dlt_load_id
 
     from order_items
     inner join returns_aggregated
@@ -131,7 +132,7 @@ ordered as (
 
 ),
 
-final as (
+joined as (
 
     select
         -- ids
@@ -171,8 +172,14 @@ final as (
 
         -- lineage
         returns_aggregated.source_report,
-        loads.loaded_at as synced_at,
-        returns_aggregated._dlt_load_id,
+        -- the newest load among what the return was computed from: the watermark then
+        -- passes the loads of order items and refunds too, which a sync writes after the
+        -- returns' own (otherwise the next run would read all of them again)
+        greatest(
+            returns_aggregated._dlt_load_id,
+            coalesce(ordered._dlt_load_id, ''),
+            coalesce(refunds._dlt_load_id, '')
+        ) as _dlt_load_id,
         {{ clario.build_started_at() }} as transformed_at
 
     from returns_aggregated
@@ -186,10 +193,20 @@ final as (
             returns_aggregated.seller_id = refunds.seller_id
             and returns_aggregated.order_id = refunds.order_id
             and returns_aggregated.sku = refunds.sku
+
+),
+
+final as (
+
+    select
+        joined.*,
+        loads.loaded_at as synced_at
+
+    from joined
     left join loads
         on
-            returns_aggregated.seller_id = loads.seller_id
-            and returns_aggregated._dlt_load_id = loads.load_id
+            joined.seller_id = loads.seller_id
+            and joined._dlt_load_id = loads.load_id
 
 )
 

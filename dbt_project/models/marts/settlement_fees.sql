@@ -24,10 +24,11 @@ fees as (
 
 ),
 
+-- the lines these fees belong to, as `settlements` has just built them: reading them
+-- again from the raw event tables would add up every line's charges a second time
 lines as (
 
-    select * from {{ ref('int_settlement_lines_unioned') }}
-    where {{ clario.new_loads_filter() }}
+    select * from {{ ref('settlements') }}
 
 ),
 
@@ -49,7 +50,7 @@ final as (
         lines.settlement_id,
 
         -- dates
-        lines.posted_at as posted_date,
+        lines.posted_date,
 
         -- categories
         lines.transaction_type,
