@@ -4,6 +4,7 @@
         incremental_strategy='delete+insert',
         unique_key=['seller_id', 'shipment_id'],
         on_schema_change='append_new_columns',
+        pre_hook="{{ clario.delete_keys_sent_again_unparsable('stg_spapi__fba_shipments', ['seller_id', 'shipment_id']) }}",
         indexes=clario.mart_indexes([
             ['user_id'],
             ['seller_id'],
@@ -30,6 +31,8 @@ touched_outbound as (
 
 ),
 
+-- rows with a value that does not cast are left out by the aggregates' filter rather
+-- than a where clause, which Postgres would evaluate on every report row before the join
 outbound_items as (
 
     select report_rows.*
@@ -38,7 +41,6 @@ outbound_items as (
         on
             report_rows.seller_id = touched_outbound.seller_id
             and report_rows.shipment_id = touched_outbound.shipment_id
-    where not report_rows.has_cast_error
 
 ),
 
@@ -57,29 +59,31 @@ loads as (
 ),
 
 -- the shipments report lists one row per shipped item: a shipment is their group
+{%- set parsed = 'filter (where not has_cast_error)' %}
 outbound as (
 
     select
         seller_id,
         shipment_id,
         'outbound' as direction,
-        min(order_id) as order_id,
-        max(tracking_number) as tracking_number,
-        max(carrier) as carrier,
-        min(shipped_at) as shipped_date,
+        min(order_id) {{ parsed }} as order_id,
+        max(tracking_number) {{ parsed }} as tracking_number,
+        max(carrier) {{ parsed }} as carrier,
+        min(shipped_at) {{ parsed }} as shipped_date,
         cast(null as {{ clario.type_timestamp_tz() }}) as received_date,
-        max(fulfillment_center_id) as warehouse_location,
-        sum(quantity_shipped) as expected_quantity,
+        max(fulfillment_center_id) {{ parsed }} as warehouse_location,
+        sum(quantity_shipped) {{ parsed }} as expected_quantity,
         cast(null as {{ dbt.type_bigint() }}) as received_quantity,
         cast(null as {{ dbt.type_bigint() }}) as missing_quantity,
         'shipped' as status,
-        max(marketplace_id) as marketplace_id,
-        {{ dbt.bool_or("is_sandbox") }} as is_sandbox,
-        max(source_report) as source_report,
-        max(_dlt_load_id) as _dlt_load_id
+        max(marketplace_id) {{ parsed }} as marketplace_id,
+        {{ dbt.bool_or("is_sandbox") }} {{ parsed }} as is_sandbox,
+        max(source_report) {{ parsed }} as source_report,
+        max(_dlt_load_id) {{ parsed }} as _dlt_load_id
 
     from outbound_items
     group by seller_id, shipment_id
+    having count(*) {{ parsed }} > 0
 
 ),
 
