@@ -60,6 +60,8 @@ class DuckDbScenario:
     full_refresh: dict[str, list[tuple[str, ...]]]
     not_synced_rows: dict[str, int]
     incremental_log: str
+    incremental_test_sql: str
+    full_refresh_test_sql: str
 
 
 def _stage(world: World, query: Any, schema: str, placeholder: str) -> Stage:
@@ -97,8 +99,27 @@ def duckdb_scenario(tmp_path_factory: pytest.TempPathFactory) -> DuckDbScenario:
     log = dbt("build", sellers=sellers)
     after_clock = _stage(world, query, "main", "?")
     incremental = snapshot(query, "main")
+    incremental_test_sql = _orders_grain_test_sql(data_dir)
     dbt("build", "--full-refresh", sellers=sellers)
-    return DuckDbScenario(first, after_clock, incremental, snapshot(query, "main"), not_synced, log)
+    return DuckDbScenario(
+        first,
+        after_clock,
+        incremental,
+        snapshot(query, "main"),
+        not_synced,
+        log,
+        incremental_test_sql,
+        _orders_grain_test_sql(data_dir),
+    )
+
+
+def _orders_grain_test_sql(data_dir: Path) -> str:
+    """The SQL dbt ran for the orders mart's grain test in the last build."""
+    compiled = data_dir / "dbt" / "target" / "compiled" / "clario" / "models" / "marts"
+    (path,) = compiled.glob(
+        "**/clario_unique_combination_of_columns_orders_seller_id__order_id.sql"
+    )
+    return path.read_text()
 
 
 def test_duckdb_marts_equal_the_ground_truth(duckdb_scenario: DuckDbScenario) -> None:
@@ -148,6 +169,14 @@ def _bad_return_fixed_and_another_broken_in_a_new_load(path: Path, raw: str) -> 
             f"insert into {raw}._dlt_loads (load_id, schema_name, status, inserted_at)"
             f" values ('{NEW_LOAD}', 'spapi', 0, current_timestamp)"
         )
+
+
+def test_an_incremental_build_tests_the_rows_it_wrote_a_full_refresh_every_row(
+    duckdb_scenario: DuckDbScenario,
+) -> None:
+    assert "transformed_at = cast(" in duckdb_scenario.incremental_test_sql
+    assert "transformed_at" not in duckdb_scenario.full_refresh_test_sql
+    assert "where 1 = 1)" in duckdb_scenario.full_refresh_test_sql
 
 
 def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) -> None:

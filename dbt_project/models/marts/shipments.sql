@@ -31,16 +31,35 @@ touched_outbound as (
 
 ),
 
--- rows with a value that does not cast are left out by the aggregates' filter rather
--- than a where clause, which Postgres would evaluate on every report row before the join
+-- every report row of those shipments. Rows with a value that does not cast are left
+-- out by the aggregates' filter, not a where clause, which Postgres would evaluate on
+-- every report row before the join. An incremental run looks the touched shipments up
+-- one by one: the lateral subquery (kept apart by `offset 0`) lets Postgres use the raw
+-- table's primary key instead of computing the staging view's casts for every report
+-- row first (0.2 s instead of 5 s at a million orders); DuckDB hash-joins it all the same.
 outbound_items as (
 
-    select report_rows.*
-    from {{ ref('stg_spapi__fba_shipments') }} as report_rows
-    inner join touched_outbound
-        on
-            report_rows.seller_id = touched_outbound.seller_id
-            and report_rows.shipment_id = touched_outbound.shipment_id
+    {%- if is_incremental() %}
+
+        select report_rows.*
+        from touched_outbound
+        cross join lateral (
+            select shipment_rows.*
+            from {{ ref('stg_spapi__fba_shipments') }} as shipment_rows
+            where
+                shipment_rows.seller_id = touched_outbound.seller_id
+                and shipment_rows.shipment_id = touched_outbound.shipment_id
+            offset 0
+        ) as report_rows
+    {%- else %}
+
+        select report_rows.*
+        from {{ ref('stg_spapi__fba_shipments') }} as report_rows
+        inner join touched_outbound
+            on
+                report_rows.seller_id = touched_outbound.seller_id
+                and report_rows.shipment_id = touched_outbound.shipment_id
+    {%- endif %}
 
 ),
 
