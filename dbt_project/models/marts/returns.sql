@@ -22,34 +22,25 @@ with
 
 -- an incremental run recomputes the returns a new load brings rows of, or changes what
 -- was ordered or refunded of (order and SKU); a full build, every return
+{%- set touching = ['stg_spapi__customer_returns'] %}
+{%- if is_incremental() %}
+    {%- do touching.extend(['stg_spapi__order_items', 'stg_spapi__refund_event_items']) %}
+{%- endif %}
 touched as (
 
-    select distinct
-        seller_id,
-        order_id,
-        sku
-    from {{ ref('stg_spapi__customer_returns') }}
-    where {{ clario.new_loads_filter() }}
-    {%- if is_incremental() %}
+    {%- for model in touching %}
+        {%- if not loop.first %}
 
-    union
+            union
+        {%- endif %}
 
-    select
-        seller_id,
-        order_id,
-        sku
-    from {{ ref('stg_spapi__order_items') }}
-    where {{ clario.new_loads_filter() }}
-
-    union
-
-    select
-        seller_id,
-        order_id,
-        sku
-    from {{ ref('stg_spapi__refund_event_items') }}
-    where {{ clario.new_loads_filter() }}
-    {%- endif %}
+        select distinct
+            seller_id,
+            order_id,
+            sku
+        from {{ ref(model) }}
+        where {{ clario.new_loads_filter() }}
+    {%- endfor %}
 
 ),
 
