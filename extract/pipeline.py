@@ -154,7 +154,6 @@ def sync_seller(
             else:
                 with load_lock:
                     pipeline.load()
-            index_raw_tables(pipeline)
             trace = pipeline.last_trace
             normalized = trace.last_normalize_info if trace else None
             counts = normalized.row_counts if normalized else {}
@@ -173,6 +172,8 @@ def sync_seller(
         run.finish()
         if on_progress:
             on_progress(run)
+    # once per seller, after all its data sets: the tables the loads created or filled
+    index_raw_tables(pipeline)
     return [runs[name] for name in wanted]
 
 

@@ -20,21 +20,24 @@
 
 with
 
--- an incremental run recomputes the returns a new load brings rows of, or changes what
--- was ordered or refunded of (order and SKU); a full build, every return
-{%- set touching = ['stg_spapi__customer_returns'] %}
 {%- if is_incremental() %}
-    {%- do touching.extend(['stg_spapi__order_items', 'stg_spapi__refund_event_items']) %}
-{%- endif %}
+
+-- an incremental run recomputes the returns a new load brings rows of, or changes what
+-- was ordered or refunded of (order and SKU), from all their rows; a full build, every
+-- return from every row
 touched as (
 
-    {%- for model in touching %}
+    {%- for model in [
+        'stg_spapi__customer_returns',
+        'stg_spapi__order_items',
+        'stg_spapi__refund_event_items',
+    ] %}
         {%- if not loop.first %}
 
             union
         {%- endif %}
 
-        select distinct
+        select
             seller_id,
             order_id,
             sku
@@ -43,18 +46,21 @@ touched as (
     {%- endfor %}
 
 ),
+{%- endif %}
 
 -- keys compared through coalesce: a row missing its order id or SKU is kept, and fails
--- the mart's not-null tests, as it would without the incremental filter
+-- the mart's not-null tests, as it does in a full build
 return_rows as (
 
     select report_rows.*
     from {{ ref('stg_spapi__customer_returns') }} as report_rows
+    {%- if is_incremental() %}
     inner join touched
         on
             report_rows.seller_id = touched.seller_id
             and coalesce(report_rows.order_id, '') = coalesce(touched.order_id, '')
             and coalesce(report_rows.sku, '') = coalesce(touched.sku, '')
+    {%- endif %}
     where not report_rows.has_cast_error
 
 ),

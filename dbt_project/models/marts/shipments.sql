@@ -17,9 +17,11 @@
 
 with
 
+{%- if is_incremental() %}
+
 -- an outbound shipment is the group of its report rows, which successive reports may
--- deliver in different loads: a run regroups every shipment a new load touched (all of
--- them in a full build), from all its rows
+-- deliver in different loads: an incremental run regroups every shipment a new load
+-- touched, from all its rows; a full build, every shipment
 touched_outbound as (
 
     select distinct
@@ -30,13 +32,14 @@ touched_outbound as (
     where {{ clario.new_loads_filter() }}
 
 ),
+{%- endif %}
 
--- every report row of those shipments. Rows with a value that does not cast are left
--- out by the aggregates' filter, not a where clause, which Postgres would evaluate on
--- every report row before the join. An incremental run looks the touched shipments up
--- one by one: the lateral subquery (kept apart by `offset 0`) lets Postgres use the raw
--- table's primary key instead of computing the staging view's casts for every report
--- row first (0.2 s instead of 5 s at a million orders); DuckDB hash-joins it all the same.
+-- Rows with a value that does not cast are left out by the aggregates' filter, not a
+-- where clause, which Postgres would evaluate on every report row before the join. An
+-- incremental run looks the touched shipments up one by one: the lateral subquery (kept
+-- apart by `offset 0`) lets Postgres use the raw table's primary key instead of computing
+-- the staging view's casts for every report row first (0.2 s instead of 5 s at a million
+-- orders); DuckDB hash-joins it all the same.
 outbound_items as (
 
     {%- if is_incremental() %}
@@ -53,12 +56,7 @@ outbound_items as (
         ) as report_rows
     {%- else %}
 
-        select report_rows.*
-        from {{ ref('stg_spapi__fba_shipments') }} as report_rows
-        inner join touched_outbound
-            on
-                report_rows.seller_id = touched_outbound.seller_id
-                and report_rows.shipment_id = touched_outbound.shipment_id
+        select * from {{ ref('stg_spapi__fba_shipments') }}
     {%- endif %}
 
 ),
