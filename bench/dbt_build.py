@@ -22,7 +22,8 @@ tests left to CI):
 - full build: `dbt build --full-refresh` (models and data tests);
 - one new six-hour batch: a new dlt load (in `_dlt_loads`) brings 1/240 of the orders and
   events as new rows (60 days of history = 240 six-hour batches) and rewrites as many
-  existing ones (late status changes, open settlement groups re-read);
+  existing ones (late status changes, open settlement groups re-read) as dlt's merge
+  does: their rows, nested rows included, are deleted and appended with the new load id;
 - incremental build: `dbt build`, and its wall time as a ratio of the full build.
 
 `--reuse-raw` skips seeding and scaling and builds on the raw tables a previous run left
@@ -68,6 +69,8 @@ DBT_PROJECT = ROOT / "dbt_project"
 DBT = Path(sys.executable).with_name("dbt")
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 BATCHES_IN_HISTORY = 240  # 60 days of six-hour syncs
+# dlt's load id on root rows, and its copy on nested rows (extract/nested_load_ids.py)
+LOAD_ID_COLUMNS = {"_dlt_load_id", "_dlt_root_load_id"}
 ID_COLUMNS = {
     "order_id",
     "amazon_order_id",
@@ -265,25 +268,39 @@ def new_batch(w: Warehouse, schema: str, scaled: dict[str, int]) -> str:
         for table, names in tables.items():
             if not family.match(table):
                 continue
+            quoted = ", ".join(f'"{c}"' for c in names)
+
+            def select(copy: str | None, names: list[str] = names) -> str:
+                """The table's columns with this load's ids; `copy` renames the id columns."""
+                return ", ".join(
+                    f"'{load_id}' as \"{c}\""
+                    if c in LOAD_ID_COLUMNS
+                    else (f'{id_expression(c, copy)} as "{c}"' if copy else f'"{c}"')
+                    for c in names
+                )
+
             # new rows: copies of copy 0 with fresh ids (suffix ~b<load>_<n>, unique per batch)
             fresh = f"'b{load_id.replace('.', '')}_' || cast(copies.n as varchar)"
-            select = ", ".join(
-                f"'{load_id}' as \"{c}\""
-                if c == "_dlt_load_id"
-                else f'{id_expression(c, fresh)} as "{c}"'
-                for c in names
-            )
-            base_ids = " and ".join(f"\"{c}\" like '%~0'" for c in names if c == "_dlt_id")
             w.execute(
-                f'insert into {schema}."{table}" select {select} from {schema}."{table}"'
-                f" cross join generate_series(1, {batch}) as copies(n) where {base_ids}"
+                f'insert into {schema}."{table}" ({quoted}) select {select(fresh)}'
+                f' from {schema}."{table}" cross join generate_series(1, {batch}) as copies(n)'
+                " where _dlt_id like '%~0'"
             )
-            # rewritten rows: the latest sync re-delivers whole copies (status changes)
-            if "_dlt_load_id" in names:
-                rewritten = " or ".join(f"_dlt_id like '%~{n}'" for n in range(1, batch + 1))
-                w.execute(
-                    f"update {schema}.\"{table}\" set _dlt_load_id = '{load_id}' where {rewritten}"
-                )
+            # rewritten rows: the latest sync re-delivers whole copies (status changes); dlt's
+            # merge deletes a record's rows (the root by key, nested rows by root id) and
+            # appends them again with the new load id
+            root_id = "_dlt_id" if "_dlt_load_id" in names else "_dlt_root_id"
+            rewritten = " or ".join(f"{root_id} like '%~{n}'" for n in range(1, batch + 1))
+            w.execute(
+                f"create table {schema}._rewritten as select {select(None)}"
+                f' from {schema}."{table}" where {rewritten}'
+            )
+            w.execute(f'delete from {schema}."{table}" where {rewritten}')
+            w.execute(
+                f'insert into {schema}."{table}" ({quoted})'
+                f" select {quoted} from {schema}._rewritten"
+            )
+            w.execute(f"drop table {schema}._rewritten")
     w.execute(
         f"insert into {schema}._dlt_loads (load_id, schema_name, status, inserted_at)"
         f" values ('{load_id}', 'spapi', 0, current_timestamp)"

@@ -23,6 +23,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from extract.amazon import SellerContext, amazon_seller
+from extract.nested_load_ids import backfill_root_load_ids
 from extract.raw_indexes import index_raw_tables
 from extract.run import DATA_SETS, DataSetRun
 from extract.spapi.auth import SellerAuthError
@@ -135,6 +136,12 @@ def sync_seller(
     settings = (settings or SyncSettings(since=since)).resolved(now)
     ctx = SellerContext(seller, client, settings, now)
     pipeline = seller_pipeline(seller, destination, data_dir)
+    # before any load: nested tables from before dlt propagated the root's load id get it
+    if load_lock is None:
+        backfill_root_load_ids(pipeline)
+    else:
+        with load_lock:
+            backfill_root_load_ids(pipeline)
     auth_failure: str | None = None
     for name in wanted:
         run = runs[name]

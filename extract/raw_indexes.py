@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import dlt
 
-INDEXED_COLUMNS = ("_dlt_load_id", "_dlt_parent_id")
+INDEXED_COLUMNS = ("_dlt_load_id", "_dlt_root_load_id", "_dlt_parent_id")
 MAX_IDENTIFIER = 63  # Postgres truncates longer names, and truncated names can collide
 
 

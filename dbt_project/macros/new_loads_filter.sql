@@ -5,9 +5,12 @@
     in full. Outside an incremental run it is simply true.
 
     The watermarks are read once and written into the SQL as literals, so both DuckDB and
-    Postgres push the predicate down through the staging views (whose `seller_id` and
-    `_dlt_load_id` both come from the root table) and the intermediate aggregates (which
-    group by both) to the raw tables.
+    Postgres push the predicate down through the staging views and the intermediate
+    aggregates (which group by `seller_id` and `_dlt_load_id`) to the raw tables. A nested
+    table's staging view takes `_dlt_load_id` from the nested row's own copy of its root's
+    load id (`_dlt_root_load_id`), so the predicate filters that table's scan, and its
+    joins to its parents, which also match on the load id, let DuckDB skip the parents'
+    row groups of older loads too.
 -#}
 {% macro new_loads_filter(seller_column='seller_id', load_column='_dlt_load_id') %}
     {%- if not (execute and is_incremental()) -%}

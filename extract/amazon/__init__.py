@@ -41,6 +41,7 @@ from extract.amazon.settings import (
     REIMBURSEMENTS,
     REPORT_CHECKS,
 )
+from extract.nested_load_ids import propagate_root_load_id
 from extract.run import DataSetRun
 from extract.spapi.client import SpApiClient, SpApiError
 from extract.spapi.config import SellerConfig
@@ -224,6 +225,7 @@ def _sandbox_tolerant(ctx: SellerContext, run: DataSetRun, rows: Iterator[Any]) 
 @dlt.source(name="spapi")
 def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list[DltResource]:
     """Every resource of one seller. `runs(name)` gives the run record of a data set."""
+    propagate_root_load_id(dlt.current.source_schema())
     settings = ctx.settings
     since = iso(settings.start)
     groups_since = iso(settings.start - settings.group_lookback)

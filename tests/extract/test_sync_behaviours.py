@@ -63,6 +63,48 @@ def test_late_status_changes_and_late_events_arrive_in_the_next_run(tmp_path: Pa
         assert_matches_truth(duckdb_warehouse(tmp_path, account), seller_truth(world, account))
 
 
+def nested_rows_without_their_roots_load_id(w: Warehouse) -> dict[str, int]:
+    """Per nested table, rows whose `_dlt_root_load_id` is not their root row's load id."""
+    wrong = {}
+    for table in sorted(t for t in w.tables() if "__" in t):
+        root = table.split("__")[0]
+        wrong[table] = int(
+            w.scalar(
+                f"select count(*) from {{s}}.{table} as nested"
+                f" left join {{s}}.{root} as root on nested._dlt_root_id = root._dlt_id"
+                " where nested._dlt_root_load_id is distinct from root._dlt_load_id"
+            )
+        )
+    return wrong
+
+
+def test_nested_tables_loaded_before_root_load_ids_get_them_backfilled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = World(WORLD)
+    with RunningSimulator(world, FAST) as simulator:
+        # the first sync as the release before propagation loaded it: no such column
+        with monkeypatch.context() as old_release:
+            old_release.setattr("extract.amazon.propagate_root_load_id", lambda schema: None)
+            assert {r.status for r in sync(world, simulator.base_url, tmp_path)} == {"ok"}
+        w = duckdb_warehouse(tmp_path, world.sellers[0])
+        assert "_dlt_root_load_id" not in {
+            c for (c,) in w.rows("select column_name from information_schema.columns")
+        }
+        later = NOW + timedelta(days=3)
+        requests.post(
+            simulator.base_url + "/_simulator/clock", json={"now": later.isoformat()}, timeout=5
+        )
+        assert {r.status for r in sync(world, simulator.base_url, tmp_path)} == {"ok"}
+    for account in world.sellers:
+        w = duckdb_warehouse(tmp_path, account)
+        wrong = nested_rows_without_their_roots_load_id(w)
+        assert "orders__order_items" in wrong
+        assert "shipment_events__shipment_item_list__item_charge_list" in wrong
+        assert set(wrong.values()) == {0}, wrong
+        assert_matches_truth(w, seller_truth(world, account))
+
+
 def test_with_faults_the_tables_end_equal_to_a_fault_free_run(
     world: World, synced: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -178,6 +220,7 @@ def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_dataset(
                 (account.seller_id,)
             ], table
         assert_matches_truth(w, seller_truth(pg_world, account))
+        assert set(nested_rows_without_their_roots_load_id(w).values()) == {0}
         # what the incremental marts find new rows by (extract/raw_indexes.py)
         indexed = w.rows(
             f"select tablename, indexdef from pg_indexes where schemaname = '{w.schema}'"
@@ -185,6 +228,7 @@ def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_dataset(
         by_table = {(t, d.rsplit("(", 1)[1].strip('")')) for t, d in indexed}
         assert ("orders", "_dlt_load_id") in by_table
         assert ("orders__order_items", "_dlt_parent_id") in by_table
+        assert ("orders__order_items", "_dlt_root_load_id") in by_table
         assert ("shipment_events__shipment_item_list", "_dlt_parent_id") in by_table
         assert ("fba_shipments", "shipment_id, shipment_item_id") in by_table
 

@@ -40,17 +40,21 @@ renamed as (
         ) }} as has_cast_error,
 
         -- lineage
-        orders._dlt_load_id
+        -- the root row's load id, copied into nested rows (extract/nested_load_ids.py): a
+        -- filter on it reaches this table, and the joins carry it to the parents
+        source._dlt_root_load_id as _dlt_load_id
 
     from source
     inner join order_items
         on
             source.seller_id = order_items.seller_id
             and source._dlt_parent_id = order_items._dlt_id
+            and source._dlt_root_load_id = order_items._dlt_root_load_id
     inner join orders
         on
             order_items.seller_id = orders.seller_id
             and order_items._dlt_parent_id = orders._dlt_id
+            and order_items._dlt_root_load_id = orders._dlt_load_id
 
 )
 

@@ -51,13 +51,16 @@ renamed as (
 
         -- lineage: an item is loaded with its order
         orders.source_report,
-        orders._dlt_load_id
+        -- the root row's load id, copied into nested rows (extract/nested_load_ids.py): a
+        -- filter on it reaches this table, and the joins carry it to the parents
+        source._dlt_root_load_id as _dlt_load_id
 
     from source
     inner join orders
         on
             source.seller_id = orders.seller_id
             and source._dlt_parent_id = orders._dlt_id
+            and source._dlt_root_load_id = orders._dlt_load_id
 
 )
 

@@ -31,17 +31,21 @@ renamed as (
         source.quantity,
 
         -- lineage
-        orders._dlt_load_id
+        -- the root row's load id, copied into nested rows (extract/nested_load_ids.py): a
+        -- filter on it reaches this table, and the joins carry it to the parents
+        source._dlt_root_load_id as _dlt_load_id
 
     from source
     inner join packages
         on
             source.seller_id = packages.seller_id
             and source._dlt_parent_id = packages._dlt_id
+            and source._dlt_root_load_id = packages._dlt_root_load_id
     inner join orders
         on
             packages.seller_id = orders.seller_id
             and packages._dlt_parent_id = orders._dlt_id
+            and packages._dlt_root_load_id = orders._dlt_load_id
 
 )
 

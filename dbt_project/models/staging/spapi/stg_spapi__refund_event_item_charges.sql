@@ -35,17 +35,21 @@ renamed as (
         source.charge_amount__currency_code as currency,
 
         -- lineage
-        events._dlt_load_id
+        -- the root row's load id, copied into nested rows (extract/nested_load_ids.py): a
+        -- filter on it reaches this table, and the joins carry it to the parents
+        source._dlt_root_load_id as _dlt_load_id
 
     from source
     inner join items
         on
             source.seller_id = items.seller_id
             and source._dlt_parent_id = items._dlt_id
+            and source._dlt_root_load_id = items._dlt_root_load_id
     inner join events
         on
             items.seller_id = events.seller_id
             and items._dlt_parent_id = events._dlt_id
+            and items._dlt_root_load_id = events._dlt_load_id
 
 )
 

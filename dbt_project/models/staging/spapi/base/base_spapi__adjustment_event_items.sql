@@ -20,6 +20,7 @@
             ('per_unit_amount__currency_code',    string),
             ('per_unit_amount__currency_amount',  money),
             ('_dlt_parent_id',                    string),
+            ('_dlt_root_load_id',                 string),
             ('_dlt_list_idx',                     bigint),
             ('_dlt_id',                           string)
         ]

@@ -13,6 +13,7 @@
             ('subtotal__amount',         string),
             ('subtotal__currency_code',  string),
             ('_dlt_parent_id',           string),
+            ('_dlt_root_load_id',        string),
             ('_dlt_list_idx',            bigint),
             ('_dlt_id',                  string)
         ]

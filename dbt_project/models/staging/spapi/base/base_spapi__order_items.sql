@@ -22,6 +22,7 @@
             ('proceeds__proceeds_total__amount',           string),
             ('proceeds__proceeds_total__currency_code',    string),
             ('_dlt_parent_id',                             string),
+            ('_dlt_root_load_id',                          string),
             ('_dlt_list_idx',                              bigint),
             ('_dlt_id',                                    string)
         ]

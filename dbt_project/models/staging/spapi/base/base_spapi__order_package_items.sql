@@ -12,6 +12,7 @@
             ('order_item_id',   string),
             ('quantity',        bigint),
             ('_dlt_parent_id',  string),
+            ('_dlt_root_load_id', string),
             ('_dlt_list_idx',   bigint),
             ('_dlt_id',         string)
         ]

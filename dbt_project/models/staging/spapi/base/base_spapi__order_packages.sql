@@ -16,6 +16,7 @@
             ('tracking_number',         string),
             ('package_status__status',  string),
             ('_dlt_parent_id',          string),
+            ('_dlt_root_load_id',       string),
             ('_dlt_list_idx',           bigint),
             ('_dlt_id',                 string)
         ]

@@ -11,6 +11,7 @@
         [
             ('value',           string),
             ('_dlt_parent_id',  string),
+            ('_dlt_root_load_id', string),
             ('_dlt_list_idx',   bigint),
             ('_dlt_id',         string)
         ]

@@ -13,6 +13,7 @@
             ('charge_amount__currency_code',    string),
             ('charge_amount__currency_amount',  money),
             ('_dlt_parent_id',                  string),
+            ('_dlt_root_load_id',               string),
             ('_dlt_list_idx',                   bigint),
             ('_dlt_id',                         string)
         ]

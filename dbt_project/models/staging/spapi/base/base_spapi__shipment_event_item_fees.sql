@@ -13,6 +13,7 @@
             ('fee_amount__currency_code',    string),
             ('fee_amount__currency_amount',  money),
             ('_dlt_parent_id',               string),
+            ('_dlt_root_load_id',            string),
             ('_dlt_list_idx',                bigint),
             ('_dlt_id',                      string)
         ]

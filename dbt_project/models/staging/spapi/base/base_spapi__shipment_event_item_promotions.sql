@@ -14,6 +14,7 @@
             ('promotion_amount__currency_code',    string),
             ('promotion_amount__currency_amount',  money),
             ('_dlt_parent_id',                     string),
+            ('_dlt_root_load_id',                  string),
             ('_dlt_list_idx',                      bigint),
             ('_dlt_id',                            string)
         ]

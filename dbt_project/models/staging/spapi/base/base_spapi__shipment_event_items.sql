@@ -13,6 +13,7 @@
             ('seller_sku',        string),
             ('quantity_shipped',  bigint),
             ('_dlt_parent_id',    string),
+            ('_dlt_root_load_id', string),
             ('_dlt_list_idx',     bigint),
             ('_dlt_id',           string)
         ]
