@@ -22,7 +22,7 @@ renamed as (
 
     select
         -- ids
-        orders.seller_id,
+        source.seller_id,  -- with `_dlt_load_id` below: the load filter reaches this table
         orders.order_id,
         packages.package_reference_id,
         source.order_item_id,

@@ -16,7 +16,7 @@ renamed as (
 
     select
         -- ids
-        orders.seller_id,
+        source.seller_id,  -- with `_dlt_load_id` below: the load filter reaches this table
         orders.order_id,
 
         -- categories

@@ -22,7 +22,7 @@ renamed as (
 
     select
         -- ids
-        events.seller_id,
+        source.seller_id,  -- with `_dlt_load_id` below: the load filter reaches this table
         events.event_id,
         items._dlt_list_idx as item_index,
         source._dlt_list_idx as fee_index,

@@ -16,7 +16,7 @@ renamed as (
 
     select
         -- ids
-        events.seller_id,
+        source.seller_id,  -- with `_dlt_load_id` below: the load filter reaches this table
         events.marketplace_id,
         events.event_id,
         events.financial_event_group_id as settlement_id,
