@@ -27,8 +27,8 @@ from extract.spapi.config import SellerConfig, load_sellers
 from extract.spapi.endpoints import base_url
 from extract.sync_settings import SyncSettings
 from flows.audit import record_sync_runs
-from flows.dbt_build import run_dbt_build
 from flows.rate_limits import prefect_pacer
+from flows.transform import run_dbt_build
 
 
 class SyncFailed(RuntimeError):

@@ -15,9 +15,9 @@ from extract.pipeline import dataset_name
 from extract.run import DATA_SETS
 from extract.sync_settings import SyncSettings
 from flows.audit import AUDIT_DATASET
-from flows.dbt_build import profile_environment
 from flows.status_command import latest_runs
 from flows.sync_flow import sync
+from flows.transform import profile_environment
 from simulator.config import FaultConfig, SimulatorSettings
 from simulator.server import RunningSimulator
 from simulator.truth import seller_truth

@@ -15,6 +15,9 @@
     )
 }}
 
+{#- the load filter reads the mart's watermarks: once, for every place it is used #}
+{%- set new_loads = clario.new_loads_filter() %}
+
 with
 
 orders as (
@@ -22,7 +25,7 @@ orders as (
     select * from {{ ref('stg_spapi__orders') }}
     where
         not has_cast_error
-        and {{ clario.new_loads_filter() }}
+        and {{ new_loads }}
 
 ),
 
@@ -31,21 +34,21 @@ orders as (
 units as (
 
     select * from {{ ref('int_order_units_aggregated') }}
-    where {{ clario.new_loads_filter() }}
+    where {{ new_loads }}
 
 ),
 
 programs as (
 
     select * from {{ ref('int_order_programs_aggregated') }}
-    where {{ clario.new_loads_filter() }}
+    where {{ new_loads }}
 
 ),
 
 packages as (
 
     select * from {{ ref('int_order_packages_aggregated') }}
-    where {{ clario.new_loads_filter() }}
+    where {{ new_loads }}
 
 ),
 

@@ -18,6 +18,9 @@
     )
 }}
 
+{#- the load filter reads the mart's watermarks: once, for every place it is used #}
+{%- set new_loads = clario.new_loads_filter() %}
+
 with
 
 {%- if is_incremental() %}
@@ -42,7 +45,7 @@ touched as (
             order_id,
             sku
         from {{ ref(model) }}
-        where {{ clario.new_loads_filter() }}
+        where {{ new_loads }}
     {%- endfor %}
 
 ),

@@ -15,20 +15,26 @@
     )
 }}
 
+{#- the load filter reads the mart's watermarks: once, for every place it is used #}
+{%- set new_loads = clario.new_loads_filter() %}
+
 with
 
 fees as (
 
     select * from {{ ref('int_settlement_fees_unioned') }}
-    where {{ clario.new_loads_filter() }}
+    where {{ new_loads }}
 
 ),
 
 -- the lines these fees belong to, as `settlements` has just built them: reading them
--- again from the raw event tables would add up every line's charges a second time
+-- again from the raw event tables would add up every line's charges a second time. A
+-- fee's line comes from the same event, so the same load: the fees' load filter picks
+-- the lines they need instead of every line in the mart.
 lines as (
 
     select * from {{ ref('settlements') }}
+    where {{ new_loads }}
 
 ),
 

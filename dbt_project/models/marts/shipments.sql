@@ -15,6 +15,9 @@
     )
 }}
 
+{#- the load filter reads the mart's watermarks: once, for every place it is used #}
+{%- set new_loads = clario.new_loads_filter() %}
+
 with
 
 {%- if is_incremental() %}
@@ -29,7 +32,7 @@ touched_outbound as (
         shipment_id
 
     from {{ ref('stg_spapi__fba_shipments') }}
-    where {{ clario.new_loads_filter() }}
+    where {{ new_loads }}
 
 ),
 {%- endif %}
@@ -65,7 +68,7 @@ outbound_items as (
 inbound as (
 
     select * from {{ ref('int_inbound_shipments_received') }}
-    where {{ clario.new_loads_filter() }}
+    where {{ new_loads }}
 
 ),
 

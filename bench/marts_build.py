@@ -1,6 +1,6 @@
 """How long `dbt build` takes, and how much memory dbt needs, at a million orders.
 
-    .venv/bin/python bench/dbt_build.py [--orders 1000000] [--events 5000000]
+    .venv/bin/python bench/marts_build.py [--orders 1000000] [--events 5000000]
         [--targets duckdb postgres] [--work-dir /tmp/clario-bench] [--pg-dsn DSN]
         [--reuse-raw]
 
@@ -17,7 +17,7 @@ in two steps:
    copied (their row counts do not grow with orders). On Postgres the copies get the
    indexes the sync created (extract/raw_indexes.py), as the tables would have had.
 
-Then, per target, `dbt build` as the flow runs it after a sync (flows/dbt_build.py: unit
+Then, per target, `dbt build` as the flow runs it after a sync (flows/transform.py: unit
 tests left to CI):
 - full build: `dbt build --full-refresh` (models and data tests);
 - one new six-hour batch: a new dlt load (in `_dlt_loads`) brings 1/240 of the orders and
@@ -30,9 +30,13 @@ tests left to CI):
 in --work-dir (each new batch adds 1/240 more), to try a change to the models quickly.
 Each dbt run's slowest nodes are printed from its `run_results.json`.
 
-Wall time is measured around the dbt process; peak memory is its maximum resident set
-(`/usr/bin/time -v`). On DuckDB the warehouse runs inside the dbt process, so that is
-the engine's memory too; on Postgres the work happens in the server and dbt stays small.
+Each dbt command runs in a new process, which calls dbt as the flow does: in-process,
+through dbt's `dbtRunner` (bench/invoke_dbt.py). Each build is timed twice: dbt's `invoke` (parse
+and build: what the flow's build step costs, the flow having imported dbt once) and the
+whole process (Python's start and dbt's imports too, as a `dbt` command typed by hand).
+Peak memory is the process's maximum resident set (`/usr/bin/time -v`). On DuckDB the
+warehouse runs inside the dbt process, so that is the engine's memory too; on Postgres
+the work happens in the server and dbt stays small.
 """
 
 from __future__ import annotations
@@ -59,14 +63,13 @@ import psycopg2
 from extract.pipeline import dataset_name, sync_sellers
 from extract.spapi.config import SellerConfig
 from extract.sync_settings import SyncSettings
-from flows.dbt_build import SYNC_BUILD_OPTIONS
+from flows.transform import SYNC_BUILD_OPTIONS
 from simulator.config import SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
 from simulator.world import World
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt_project"
-DBT = Path(sys.executable).with_name("dbt")
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 BATCHES_IN_HISTORY = 240  # 60 days of six-hour syncs
 # dlt's load id on root rows, and its copy on nested rows (extract/nested_load_ids.py)
@@ -321,12 +324,28 @@ def slowest_nodes(count: int = 8) -> str:
     return f"nodes {total:.0f}s in all; slowest: {listed}"
 
 
-def timed_dbt(w: Warehouse, seller_id: str, *args: str) -> tuple[float, int]:
-    """Wall seconds and peak resident memory (MiB) of one dbt invocation."""
+@dataclass(frozen=True)
+class Timing:
+    """One dbt invocation: wall seconds of the process, of dbt's `invoke` in it, peak MiB."""
+
+    process: float
+    invoke: float
+    peak_mib: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.invoke:.1f}s in dbt's invoke, {self.process:.1f}s in all,"
+            f" peak {self.peak_mib} MiB"
+        )
+
+
+def timed_dbt(w: Warehouse, seller_id: str, *args: str) -> Timing:
+    """Run dbt as the flow does, in-process (bench/invoke_dbt.py), and time it."""
     command = [
         "/usr/bin/time",
         "-v",
-        str(DBT),
+        sys.executable,
+        str(ROOT / "bench" / "invoke_dbt.py"),
         *args,
         "--project-dir",
         str(DBT_PROJECT),
@@ -344,8 +363,13 @@ def timed_dbt(w: Warehouse, seller_id: str, *args: str) -> tuple[float, int]:
     if done.returncode != 0:
         raise SystemExit(f"dbt {' '.join(args)} failed on {w.target}:\n{done.stdout[-4000:]}")
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    invoke = re.search(r"dbt invoke took ([\d.]+) s", done.stderr)
     print(f"  {w.target} dbt {' '.join(args)}: {slowest_nodes()}", flush=True)
-    return elapsed, int(peak.group(1)) // 1024 if peak else -1
+    return Timing(
+        process=elapsed,
+        invoke=float(invoke.group(1)) if invoke else math.nan,
+        peak_mib=int(peak.group(1)) // 1024 if peak else -1,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -389,25 +413,26 @@ def main(argv: Sequence[str] | None = None) -> None:
             took = time.perf_counter() - started
             print(f"{target}: scaled to {scaled} in {took:.0f}s", flush=True)
         full = timed_dbt(w, seller_id, "build", *SYNC_BUILD_OPTIONS, "--full-refresh")
-        print(f"{target}: full build {full[0]:.1f}s, peak {full[1]} MiB", flush=True)
+        print(f"{target}: full build {full}", flush=True)
         new_batch(w, schema, scaled)
         incremental = timed_dbt(w, seller_id, "build", *SYNC_BUILD_OPTIONS)
-        print(
-            f"{target}: incremental build {incremental[0]:.1f}s, peak {incremental[1]} MiB",
-            flush=True,
-        )
+        print(f"{target}: incremental build {incremental}", flush=True)
         results.append((target, scaled, full, incremental))
 
     print()
+    print("dbt's `invoke` (what the flow's build step costs) / the whole process (with Python")
+    print("and dbt's imports, as a `dbt` command run by hand)")
     print(
-        f"{'target':<9} {'orders':>10} {'events':>10} {'full build':>11} {'peak MiB':>9}"
-        f" {'incremental':>12} {'peak MiB':>9} {'ratio':>7}"
+        f"{'target':<9} {'orders':>10} {'events':>10} {'full build':>17} {'peak MiB':>9}"
+        f" {'incremental':>15} {'peak MiB':>9} {'ratio':>14}"
     )
     for target, scaled, full, incremental in results:
         print(
             f"{target:<9} {scaled['orders']:>10,} {scaled['financial_events']:>10,}"
-            f" {full[0]:>10.1f}s {full[1]:>9} {incremental[0]:>11.1f}s {incremental[1]:>9}"
-            f" {incremental[0] / full[0]:>7.1%}"
+            f" {full.invoke:>7.1f}s / {full.process:>6.1f}s {full.peak_mib:>9}"
+            f" {incremental.invoke:>5.1f}s / {incremental.process:>5.1f}s"
+            f" {incremental.peak_mib:>9}"
+            f" {incremental.invoke / full.invoke:>6.1%} / {incremental.process / full.process:.1%}"
         )
 
 

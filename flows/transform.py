@@ -1,7 +1,9 @@
 """Run `dbt build` on the warehouse a sync loaded, through prefect-dbt's runner.
 
-(Not `flows/dbt.py`: Prefect puts an entrypoint's folder on sys.path when a worker loads
-`flows/sync_flow.py`, and a module named `dbt` there shadows dbt itself.)
+(Not `flows/dbt.py` nor `flows/dbt_*.py`: Prefect puts an entrypoint's folder on sys.path
+when a worker loads `flows/sync_flow.py`; a module named `dbt` there shadows dbt itself,
+and dbt's plugin discovery imports every top-level module whose name starts with `dbt_`
+at each invocation.)
 
 Each dbt node shows in Prefect, and a failing model or test fails the flow. A failed
 build gets one `dbt retry` (it re-runs only what failed), not a second full build.
