@@ -1,12 +1,13 @@
 """Indexes on the raw Postgres tables, for the dbt project's incremental marts.
 
 An incremental build reads only the rows of loads newer than a mart's watermark
-(`_dlt_load_id > ...` on a root table) and their nested rows (`_dlt_parent_id = ...`),
-and regroups the records they touch by their keys (a shipment's report rows). Without
+(`_dlt_load_id > ...` on a root table, `_dlt_root_load_id > ...` on a nested one:
+extract/nested_load_ids.py), joins them to their parents (`_dlt_parent_id = ...`), and
+regroups the records they touch by their keys (a shipment's report rows). Without
 indexes Postgres reads every raw row to find them, so an incremental build after one
 six-hour sync costs nearly what a full one does. dlt creates indexes only for columns
-hinted unique (`_dlt_id`), so the extractor adds these itself after each load: the load
-id, the parent id, and each root table's primary key (dlt's merge looks rows up by it
+hinted unique (`_dlt_id`), so the extractor adds these itself after a sync: the load
+ids, the parent id, and each root table's primary key (dlt's merge looks rows up by it
 too). DuckDB needs none: its scans skip row groups by their min/max, and new loads are
 appended together.
 """

@@ -48,7 +48,7 @@ renamed as (
         -- lineage: an item is loaded with its event
         events.source_report,
         -- the root row's load id, copied into nested rows (extract/nested_load_ids.py): a
-        -- filter on it reaches this table, and the joins carry it to the parents
+        -- filter on it reaches this table (and_same_load: on DuckDB, its parents too)
         source._dlt_root_load_id as _dlt_load_id
 
     from source
@@ -56,7 +56,7 @@ renamed as (
         on
             source.seller_id = events.seller_id
             and source._dlt_parent_id = events._dlt_id
-            and source._dlt_root_load_id = events._dlt_load_id
+            {{ clario.and_same_load('source._dlt_root_load_id', 'events._dlt_load_id') }}
 
 )
 

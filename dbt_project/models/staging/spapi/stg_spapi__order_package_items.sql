@@ -32,7 +32,7 @@ renamed as (
 
         -- lineage
         -- the root row's load id, copied into nested rows (extract/nested_load_ids.py): a
-        -- filter on it reaches this table, and the joins carry it to the parents
+        -- filter on it reaches this table (and_same_load: on DuckDB, its parents too)
         source._dlt_root_load_id as _dlt_load_id
 
     from source
@@ -40,12 +40,12 @@ renamed as (
         on
             source.seller_id = packages.seller_id
             and source._dlt_parent_id = packages._dlt_id
-            and source._dlt_root_load_id = packages._dlt_root_load_id
+            {{ clario.and_same_load('source._dlt_root_load_id', 'packages._dlt_root_load_id') }}
     inner join orders
         on
             packages.seller_id = orders.seller_id
             and packages._dlt_parent_id = orders._dlt_id
-            and packages._dlt_root_load_id = orders._dlt_load_id
+            {{ clario.and_same_load('packages._dlt_root_load_id', 'orders._dlt_load_id') }}
 
 )
 
