@@ -12,6 +12,7 @@ import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -136,12 +137,11 @@ def sync_seller(
     settings = (settings or SyncSettings(since=since)).resolved(now)
     ctx = SellerContext(seller, client, settings, now)
     pipeline = seller_pipeline(seller, destination, data_dir)
+    # DuckDB takes one writer at a time: whatever writes to it holds the lock
+    writing = load_lock or nullcontext()
     # before any load: nested tables from before dlt propagated the root's load id get it
-    if load_lock is None:
+    with writing:
         backfill_root_load_ids(pipeline)
-    else:
-        with load_lock:
-            backfill_root_load_ids(pipeline)
     auth_failure: str | None = None
     for name in wanted:
         run = runs[name]
@@ -156,11 +156,8 @@ def sync_seller(
         try:
             pipeline.extract(source.with_resources(*DATA_SETS[name]))
             pipeline.normalize()
-            if load_lock is None:
+            with writing:
                 pipeline.load()
-            else:
-                with load_lock:
-                    pipeline.load()
             trace = pipeline.last_trace
             normalized = trace.last_normalize_info if trace else None
             counts = normalized.row_counts if normalized else {}
