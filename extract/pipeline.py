@@ -19,6 +19,12 @@ from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import dlt
+
+# dlt imports pyarrow lazily, in whichever thread first needs it. Sellers sync in parallel
+# threads, and a thread that reached pyarrow while another was still importing it failed
+# with "partially initialized module 'pyarrow' has no attribute 'Table'" (seen once in five
+# runs of the killed-sync test). Importing it here, before any thread starts, ends the race.
+import pyarrow  # noqa: F401
 from dlt.common.destination import Destination
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
