@@ -29,6 +29,8 @@ from dlt.common.schema import Schema
 from dlt.common.schema.typing import TColumnName
 from dlt.common.schema.utils import get_root_table, is_nested_table
 
+from extract.raw_indexes import columns_in_database
+
 log = logging.getLogger("clario.extract")
 
 ROOT_LOAD_ID = "_dlt_root_load_id"
@@ -61,20 +63,12 @@ def nested_tables_to_backfill(
     return wanted
 
 
-COLUMNS_QUERY = """
-    select table_name, column_name from information_schema.columns
-    where table_schema = %s
-"""
-
-
 def backfill_root_load_ids(pipeline: dlt.Pipeline) -> None:
     """Add and fill `_dlt_root_load_id` on the pipeline's nested tables that lack it."""
     if pipeline.default_schema_name is None or pipeline.destination is None:
         return  # never loaded: every nested table dlt creates will have the column
     with pipeline.sql_client() as client:
-        columns: dict[str, set[str]] = {}
-        for table, column in client.execute_sql(COLUMNS_QUERY, pipeline.dataset_name) or []:
-            columns.setdefault(table, set()).add(column)
+        columns = columns_in_database(client, pipeline.dataset_name)
         for nested, root in nested_tables_to_backfill(pipeline.default_schema, columns):
             log.info("backfilling %s.%s from %s", nested, ROOT_LOAD_ID, root)
             nested_name = client.make_qualified_table_name(nested)

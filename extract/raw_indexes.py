@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import dlt
+from dlt.destinations.sql_client import SqlClientBase
 
 INDEXED_COLUMNS = ("_dlt_load_id", "_dlt_root_load_id", "_dlt_parent_id")
 MAX_IDENTIFIER = 63  # Postgres truncates longer names, and truncated names can collide
@@ -60,6 +62,15 @@ COLUMNS_QUERY = """
 """
 
 
+def columns_in_database(client: SqlClientBase[Any], dataset: str) -> dict[str, set[str]]:
+    """The dataset's tables and their columns as they are in the database, not as dlt's
+    schema says they should be."""
+    columns: dict[str, set[str]] = {}
+    for table, column in client.execute_sql(COLUMNS_QUERY, dataset) or []:
+        columns.setdefault(table, set()).add(column)
+    return columns
+
+
 def index_raw_tables(pipeline: dlt.Pipeline) -> None:
     """Index the pipeline's raw tables on Postgres; a no-op on other destinations."""
     if pipeline.destination is None or pipeline.destination.destination_name != "postgres":
@@ -71,9 +82,6 @@ def index_raw_tables(pipeline: dlt.Pipeline) -> None:
         for table in pipeline.default_schema.data_tables()
     }
     with pipeline.sql_client() as client:
-        # the tables as they are in the database, not as dlt's schema says they should be
-        tables: dict[str, list[str]] = {}
-        for table, column in client.execute_sql(COLUMNS_QUERY, pipeline.dataset_name) or []:
-            tables.setdefault(table, []).append(column)
+        tables = columns_in_database(client, pipeline.dataset_name)
         for statement in raw_index_statements(pipeline.dataset_name, tables, primary_keys):
             client.execute_sql(statement)
