@@ -91,10 +91,21 @@ def run_dbt_build(
     postgres_dsn: str | None = None,
     extra_args: Sequence[str] = (),
 ) -> None:
-    """`dbt build` against the warehouse; one `dbt retry` if it fails; raises if still failing."""
-    settings = PrefectDbtSettings(project_dir=DBT_PROJECT, profiles_dir=profiles_dir(data_dir))
+    """`dbt build` against the warehouse; one `dbt retry` if it fails; raises if still failing.
+
+    dbt's artifacts and logs go to the data directory, beside the warehouse they describe:
+    two runs into different warehouses (the demo's DuckDB and a Postgres deployment, say)
+    then never read each other's partial-parse state or retry each other's failures.
+    """
+    settings = PrefectDbtSettings(
+        project_dir=DBT_PROJECT,
+        profiles_dir=profiles_dir(data_dir),
+        target_path=(data_dir / "dbt_target").resolve(),
+    )
     args = [
         "build",
+        "--log-path",
+        str((data_dir / "dbt_logs").resolve()),
         "--target",
         destination,
         "--vars",
