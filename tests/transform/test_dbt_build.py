@@ -265,3 +265,40 @@ def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) ->
         "   where newest.seller_id = checked.seller_id)",
         [],
     ) == [(0,)], "clean records are kept for each seller's newest load only"
+
+
+def test_a_seller_listed_later_is_read_whole_and_views_change_only_with_their_sql(
+    tmp_path: Path,
+) -> None:
+    """A seller added to the vars after the marts hold another's rows is read from its first
+    load (the load filter's constant bound must not apply to it). On DuckDB a view whose
+    compiled SQL is unchanged is left as it is (macros/materializations/view_duckdb.sql);
+    the new seller changes the base unions' SQL, and the views are recreated."""
+    world = World(WORLD)
+    with RunningSimulator(world, FAST) as simulator:
+        _synced_ok(world, simulator.base_url, tmp_path)
+    first, second = world.sellers
+    dbt = duckdb_runner(tmp_path)
+    query = duckdb_query(tmp_path / "clario.duckdb")
+
+    def view_comment() -> str:
+        found = query(
+            "select comment from duckdb_views() where view_name = 'stg_spapi__orders'", []
+        )
+        return str(found[0][0])
+
+    dbt("build", sellers=[first.seller_id])
+    created = view_comment()
+    assert created.startswith("clario view ")
+    again = dbt("build", "--select", "stg_spapi__orders", sellers=[first.seller_id])
+    assert "UNCHANGED" in again and view_comment() == created
+    both = [first.seller_id, second.seller_id]
+    log = dbt("build", sellers=both)
+    assert "incremental model main.orders" in log
+    assert view_comment() != created, "the new seller changed the view's SQL"
+    for account in world.sellers:
+        marts = mart_figures(query, "main", account.seller_id, "?")
+        assert marts == truth_figures(seller_truth(world, account)), account.seller_id
+    recreated = view_comment()
+    dbt("build", "--select", "stg_spapi__orders", "--full-refresh", sellers=both)
+    assert view_comment() == recreated, "a full refresh recreates the view, with the same SQL"
