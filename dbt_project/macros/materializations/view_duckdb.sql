@@ -10,17 +10,22 @@
 
     Safe on DuckDB only: it binds a view's query again each time the view is read, so a
     view stays right when an upstream relation is replaced. Postgres binds views when they
-    are created, and a replaced upstream would drop them, so there (and on
-    `--full-refresh`, or when docs are persisted as comments) dbt's own view
-    materialization runs.
+    are created, and a replaced upstream would drop them, so there dbt's own view
+    materialization runs. It runs on DuckDB too for a `--full-refresh`, when docs are
+    persisted as comments, and for a view with an enforced contract or hooks
+    (`sync_status`): its contract is checked, and its hooks run, when it is created.
 -#}
 {%- materialization view, adapter='duckdb' -%}
     {%- set fingerprint = 'clario view ' ~ local_md5(sql) -%}
     {%- set existing_relation = load_cached_relation(this) -%}
     {%- set persists_comments = config.get('persist_docs', {}).get('relation', false) -%}
 
+    {#- a contract is checked, and hooks run, when the view is created: those always are -#}
+    {%- set checked_or_hooked = config.get('contract').enforced
+        or pre_hooks | length > 0 or post_hooks | length > 0 -%}
+
     {%- if existing_relation is not none and existing_relation.is_view
-        and not should_full_refresh() and not persists_comments -%}
+        and not should_full_refresh() and not persists_comments and not checked_or_hooked -%}
         {%- set found = run_query(
             "select comment from duckdb_views()"
             ~ " where database_name = '" ~ this.database ~ "'"
