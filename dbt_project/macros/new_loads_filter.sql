@@ -35,13 +35,15 @@
     {%- endset -%}
     {#- Where the column is a real column, as in a mart reading itself or another mart, the
         bound does not fold; the oldest watermark, a constant, lets DuckDB skip the row
-        groups of older loads by their min/max. It holds only when every listed seller has
-        a watermark (a seller new to the mart is read from its first load). -#}
+        groups of older loads by their min/max (macros/dialect/oldest_load_bound.sql). It
+        holds only when every listed seller has a watermark (a seller new to the mart is
+        read from its first load). -#}
     {%- set known = watermarks | map(attribute=0) | map('upper') | list -%}
     {%- set listed = clario.seller_ids() -%}
     {%- if listed | length > 0 and listed | reject('in', known) | list | length == 0 -%}
         {%- set oldest = watermarks | map(attribute=1) | min -%}
-        {{- return("(" ~ load_column ~ " > '" ~ oldest ~ "' and " ~ load_column ~ " > " ~ bound ~ ")") -}}
+        {%- set constant_bound = clario.oldest_load_bound(load_column, oldest) | trim -%}
+        {{- return("(" ~ constant_bound ~ " " ~ load_column ~ " > " ~ bound ~ ")") -}}
     {%- endif -%}
     {{- return(load_column ~ " > " ~ bound) -}}
 {% endmacro %}
