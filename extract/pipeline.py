@@ -1,19 +1,25 @@
-"""Run the extraction: one dlt pipeline and raw dataset per seller, sellers in parallel.
+"""Run the extraction: one dlt pipeline per seller, every seller into one raw dataset.
 
-Each data set is loaded by its own `pipeline.run`, so one that fails leaves the others
-loaded and its own cursor where it was. DuckDB takes one writer at a time, so loads into
-it are serialized with a lock while extraction stays parallel.
+Each seller is opened once per run: one SP-API client (one LWA token), one dlt pipeline
+(its own state), and its data sets synced in turn. Each data set is loaded by its own
+`pipeline.load`, so one that fails leaves the others loaded and its own cursor where it
+was. Sellers run in parallel threads; loads into the warehouse are serialized
+(`WarehouseWriter`): DuckDB takes one writer at a time, and on PostgreSQL dlt's merge goes
+through one staging dataset shared by every seller's pipeline.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import nullcontext
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
@@ -30,11 +36,12 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from extract.amazon import SellerContext, amazon_seller
-from extract.nested_load_ids import backfill_root_load_ids
+from extract.layout import pipeline_name, raw_dataset
 from extract.raw_indexes import index_raw_tables
 from extract.run import DATA_SETS, DataSetRun
+from extract.seller_registry import register_seller
 from extract.spapi.auth import SellerAuthError
-from extract.spapi.client import SpApiClient
+from extract.spapi.client import SpApiClient, SpApiError
 from extract.spapi.config import SellerConfig
 from extract.sync_settings import SyncSettings
 
@@ -42,15 +49,8 @@ log = logging.getLogger("clario.extract")
 
 DestinationName = Literal["duckdb", "postgres"]
 IGNORED_TABLES = {"rejected_rows", "_dlt_pipeline_state"}
-
-
-def dataset_name(seller: SellerConfig) -> str:
-    """`raw_spapi_<seller>`: the issue's `raw_spapi__<seller>` as dlt would fold it anyway."""
-    return f"raw_spapi_{seller.seller_id.lower()}"
-
-
-def pipeline_name(seller: SellerConfig) -> str:
-    return f"clario_{seller.seller_id.lower()}"
+# SP-API answers that no retry can change: the seller must be re-authorized first.
+PERMANENT_STATUSES = {401, 403}
 
 
 def make_destination(
@@ -90,41 +90,125 @@ def with_empty_password(dsn: str) -> str:
     return urlunsplit(parts)
 
 
-_LOAD_LOCKS: dict[str, threading.Lock] = {}
-_LOAD_LOCKS_GUARD = threading.Lock()
+_PROCESS_LOCKS: dict[str, threading.Lock] = {}
+_PROCESS_LOCKS_GUARD = threading.Lock()
 
 
-def load_lock(kind: DestinationName, data_dir: Path) -> threading.Lock | None:
-    """The process-wide lock serializing loads into one DuckDB file (None for Postgres)."""
-    if kind != "duckdb":
-        return None
-    key = str((data_dir / "clario.duckdb").resolve())
-    with _LOAD_LOCKS_GUARD:
-        return _LOAD_LOCKS.setdefault(key, threading.Lock())
+def _process_lock(key: str) -> threading.Lock:
+    with _PROCESS_LOCKS_GUARD:
+        return _PROCESS_LOCKS.setdefault(key, threading.Lock())
+
+
+class WarehouseWriter:
+    """Serializes whatever writes to the warehouse: one load at a time.
+
+    DuckDB: a lock of this process (the file takes one writer; other processes are kept out
+    by the run lock). PostgreSQL: also a session advisory lock, so loads from other
+    processes (workers of a work pool) wait too; the server releases it if the holder dies.
+    """
+
+    def __init__(self, kind: DestinationName, data_dir: Path, postgres_dsn: str | None) -> None:
+        self.kind = kind
+        self.postgres_dsn = postgres_dsn
+        self.dataset = raw_dataset()
+        where = str((data_dir / "clario.duckdb").resolve()) if kind == "duckdb" else "postgres"
+        self._lock = _process_lock(f"{where}:{self.dataset}")
+
+    def advisory_key(self) -> int:
+        """A 63-bit key of the raw dataset's name: one lock per dataset, per database."""
+        digest = hashlib.sha256(f"clario:{self.dataset}".encode()).digest()
+        return int.from_bytes(digest[:8], "big") >> 1
+
+    @contextmanager
+    def __call__(self) -> Iterator[None]:
+        with self._lock:
+            if self.kind != "postgres" or not self.postgres_dsn:
+                yield
+                return
+            import psycopg2
+
+            connection = psycopg2.connect(self.postgres_dsn)
+            try:
+                connection.autocommit = True
+                with connection.cursor() as cursor:
+                    cursor.execute("select pg_advisory_lock(%s)", (self.advisory_key(),))
+                yield
+            finally:
+                connection.close()  # ends the session, and the advisory lock with it
 
 
 def seller_pipeline(seller: SellerConfig, destination: Destination, data_dir: Path) -> dlt.Pipeline:
+    """The seller's own pipeline (its state), loading into the shared raw dataset."""
     return dlt.pipeline(
-        pipeline_name=pipeline_name(seller),
+        pipeline_name=pipeline_name(seller.seller_id),
         destination=destination,
-        dataset_name=dataset_name(seller),
+        dataset_name=raw_dataset(),
         pipelines_dir=str(data_dir / "pipelines"),
     )
+
+
+def is_permanent(error: BaseException | None) -> bool:
+    """Failures no retry can fix: LWA refused the credentials, SP-API refused the seller.
+
+    dlt wraps a resource's exception (in its extraction error, then in the step's), so the
+    whole chain of causes is looked at.
+    """
+    while error is not None:
+        if isinstance(error, SellerAuthError) or (
+            isinstance(error, SpApiError) and error.status in PERMANENT_STATUSES
+        ):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def _load_data_set(
+    pipeline: dlt.Pipeline,
+    source: Any,
+    name: str,
+    writer: WarehouseWriter,
+) -> int:
+    """Extract, normalize and load one data set; the top-level rows it loaded."""
+    pipeline.extract(source.with_resources(*DATA_SETS[name]))
+    pipeline.normalize()
+    with writer():
+        pipeline.load()
+    trace = pipeline.last_trace
+    normalized = trace.last_normalize_info if trace else None
+    counts = normalized.row_counts if normalized else {}
+    # top-level tables only: an order and its nested items count as one row
+    return sum(
+        count
+        for table, count in counts.items()
+        if "__" not in table and table not in IGNORED_TABLES
+    )
+
+
+def _run_of(runs: dict[str, DataSetRun], default: DataSetRun, data_set: str) -> DataSetRun:
+    return runs.setdefault(data_set, default)
 
 
 def sync_seller(
     seller: SellerConfig,
     destination: Destination,
     data_dir: Path,
+    writer: WarehouseWriter,
     *,
     since: datetime | None = None,
     settings: SyncSettings | None = None,
     data_sets: Sequence[str] | None = None,
-    load_lock: threading.Lock | None = None,
     client_options: Mapping[str, Any] | None = None,
     on_progress: Callable[[DataSetRun], None] | None = None,
+    retries: int = 2,
+    retry_backoff_seconds: float = 5.0,
 ) -> list[DataSetRun]:
-    """Sync one seller's data sets in turn; returns a run record per data set."""
+    """Sync one seller's data sets in turn; returns a run record per data set.
+
+    One client (one LWA token) and one pipeline serve every data set. A data set that
+    fails is tried again up to `retries` times with exponential back-off; a failure no
+    retry can fix (refused credentials, HTTP 401/403) fails the seller's remaining data
+    sets at once.
+    """
     wanted = list(data_sets or DATA_SETS)
     unknown = [d for d in wanted if d not in DATA_SETS]
     if unknown:
@@ -143,47 +227,38 @@ def sync_seller(
     settings = (settings or SyncSettings(since=since)).resolved(now)
     ctx = SellerContext(seller, client, settings, now)
     pipeline = seller_pipeline(seller, destination, data_dir)
-    # DuckDB takes one writer at a time: whatever writes to it holds the lock
-    writing = load_lock or nullcontext()
-    # before any load: nested tables from before dlt propagated the root's load id get it
-    with writing:
-        backfill_root_load_ids(pipeline)
-    auth_failure: str | None = None
+    permanent_failure: str | None = None
     for name in wanted:
-        run = runs[name]
-        run.started_at = datetime.now(UTC)
-        if auth_failure:
-            run.fail(auth_failure)
-            run.finish()
+        if permanent_failure:
+            runs[name].fail(permanent_failure)
+            runs[name].finish()
             continue
-        source = amazon_seller(
-            ctx, lambda data_set: runs.setdefault(data_set, DataSetRun(seller.seller_id, data_set))
-        )
-        try:
-            pipeline.extract(source.with_resources(*DATA_SETS[name]))
-            pipeline.normalize()
-            with writing:
-                pipeline.load()
-            trace = pipeline.last_trace
-            normalized = trace.last_normalize_info if trace else None
-            counts = normalized.row_counts if normalized else {}
-            # top-level tables only: an order and its nested items count as one row
-            run.rows_loaded = sum(
-                count
-                for table, count in counts.items()
-                if "__" not in table and table not in IGNORED_TABLES
-            )
-        except PipelineStepFailed as failure:
-            cause = failure.__cause__ or failure
-            if isinstance(cause, SellerAuthError):
-                auth_failure = str(cause)
-            run.fail(f"{type(cause).__name__}: {cause}")
-            log.warning("seller %s, %s failed: %s", seller.seller_id, name, cause)
+        earlier_errors: list[str] = []
+        for attempt in range(retries + 1):
+            run = runs[name] = DataSetRun(seller.seller_id, name)
+            source = amazon_seller(ctx, partial(_run_of, runs, run))
+            try:
+                run.rows_loaded = _load_data_set(pipeline, source, name, writer)
+            except PipelineStepFailed as failure:
+                cause = failure.__cause__ or failure
+                run.fail(f"{type(cause).__name__}: {cause}")
+                log.warning("seller %s, %s failed: %s", seller.seller_id, name, cause)
+                if is_permanent(failure):
+                    permanent_failure = run.errors[-1]
+                    break
+            if not run.failed or attempt == retries:
+                break
+            earlier_errors.append(run.errors[-1])
+            time.sleep(retry_backoff_seconds * 2**attempt)
+        if earlier_errors and not run.failed:
+            run.retried(earlier_errors)
         run.finish()
         if on_progress:
             on_progress(run)
-    # once per seller, after all its data sets: the tables the loads created or filled
-    index_raw_tables(pipeline)
+    with writer():
+        register_seller(pipeline, seller, datetime.now(UTC))
+        # the tables the loads created or filled (PostgreSQL; a no-op once they exist)
+        index_raw_tables(pipeline)
     return [runs[name] for name in wanted]
 
 
@@ -196,14 +271,20 @@ def sync_sellers(
     since: datetime | None = None,
     settings: SyncSettings | None = None,
     data_sets: Sequence[str] | None = None,
-    max_workers: int = 4,
+    max_workers: int = 16,
     client_options: Mapping[str, Any] | None = None,
     on_progress: Callable[[DataSetRun], None] | None = None,
+    retries: int = 2,
+    retry_backoff_seconds: float = 5.0,
 ) -> list[DataSetRun]:
-    """Sync every seller in parallel (bounded); one seller's failure never stops another."""
+    """Sync every seller in parallel (bounded); one seller's failure never stops another.
+
+    Most of a sync waits on Amazon's rate limits, so threads, not cores, bound the pace:
+    `max_workers` sellers at a time.
+    """
     sellers = list(sellers)
     destination = make_destination(destination_kind, data_dir, postgres_dsn)
-    lock = load_lock(destination_kind, data_dir)
+    writer = WarehouseWriter(destination_kind, data_dir, postgres_dsn)
 
     def one(seller: SellerConfig) -> list[DataSetRun]:
         try:
@@ -211,12 +292,14 @@ def sync_sellers(
                 seller,
                 destination,
                 data_dir,
+                writer,
                 since=since,
                 settings=settings,
                 data_sets=data_sets,
-                load_lock=lock,
                 client_options=client_options,
                 on_progress=on_progress,
+                retries=retries,
+                retry_backoff_seconds=retry_backoff_seconds,
             )
         except Exception as error:  # isolate sellers from each other
             log.exception("seller %s failed", seller.seller_id)
@@ -225,6 +308,8 @@ def sync_sellers(
             run.finish()
             return [run]
 
+    if not sellers:
+        return []
     with ThreadPoolExecutor(max_workers=max(1, min(max_workers, len(sellers)))) as pool:
         results = list(pool.map(one, sellers))
     return [run for runs in results for run in runs]

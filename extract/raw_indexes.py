@@ -71,8 +71,15 @@ def columns_in_database(client: SqlClientBase[Any], dataset: str) -> dict[str, s
     return columns
 
 
+INDEXES_QUERY = "select indexname from pg_indexes where schemaname = %s"
+
+
 def index_raw_tables(pipeline: dlt.Pipeline) -> None:
-    """Index the pipeline's raw tables on Postgres; a no-op on other destinations."""
+    """Index the pipeline's raw tables on Postgres; a no-op on other destinations.
+
+    Every seller's pipeline calls it after its sync, on the dataset they share: it creates
+    only the indexes missing, so once the tables exist it costs two catalog queries.
+    """
     if pipeline.destination is None or pipeline.destination.destination_name != "postgres":
         return
     primary_keys: dict[str, list[str]] = {
@@ -83,5 +90,8 @@ def index_raw_tables(pipeline: dlt.Pipeline) -> None:
     }
     with pipeline.sql_client() as client:
         tables = columns_in_database(client, pipeline.dataset_name)
+        indexes = client.execute_sql(INDEXES_QUERY, pipeline.dataset_name) or []
+        present = {name for (name,) in indexes}
         for statement in raw_index_statements(pipeline.dataset_name, tables, primary_keys):
-            client.execute_sql(statement)
+            if statement.split('"')[1] not in present:
+                client.execute_sql(statement)

@@ -37,6 +37,7 @@ class DataSetRun:
     notes: list[str] = field(default_factory=list)
     reports: list[dict[str, str]] = field(default_factory=list)
     pending: bool = False
+    retries: int = 0  # failed attempts before the one that counted
     started_at: datetime = field(default_factory=_now)
     finished_at: datetime | None = None
 
@@ -51,6 +52,11 @@ class DataSetRun:
 
     def note(self, message: str) -> None:
         self.notes.append(message)
+
+    def retried(self, earlier_errors: list[str]) -> None:
+        """It succeeded after failing: say so, so a flaky source is seen, not hidden."""
+        self.retries = len(earlier_errors)
+        self.note(f"succeeded on attempt {self.retries + 1} after: " + " | ".join(earlier_errors))
 
     def fail(self, message: str) -> None:
         self.errors.append(message)
@@ -81,6 +87,7 @@ class DataSetRun:
             "status": self.status,
             "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rejected,
+            "retries": self.retries,
             "window_start": self.window_start.isoformat() if self.window_start else None,
             "window_end": self.window_end.isoformat() if self.window_end else None,
             "duration_seconds": round(self.duration_seconds, 3),

@@ -41,7 +41,7 @@ from extract.amazon.settings import (
     REIMBURSEMENTS,
     REPORT_CHECKS,
 )
-from extract.nested_load_ids import propagate_root_load_id
+from extract.nested_columns import propagate_root_columns
 from extract.run import DataSetRun
 from extract.spapi.client import SpApiClient, SpApiError
 from extract.spapi.config import SellerConfig
@@ -101,7 +101,9 @@ class SellerContext:
             "reason": reason,
         }
         hints = dlt.mark.make_hints(
-            table_name=REJECTED_TABLE, primary_key="rejected_row_id", write_disposition="merge"
+            table_name=REJECTED_TABLE,
+            primary_key=["seller_id", "rejected_row_id"],
+            write_disposition="merge",
         )
         return dlt.mark.with_hints(record, hints, create_table_variant=True)
 
@@ -225,12 +227,12 @@ def _sandbox_tolerant(ctx: SellerContext, run: DataSetRun, rows: Iterator[Any]) 
 @dlt.source(name="spapi")
 def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list[DltResource]:
     """Every resource of one seller. `runs(name)` gives the run record of a data set."""
-    propagate_root_load_id(dlt.current.source_schema())
+    propagate_root_columns(dlt.current.source_schema())
     settings = ctx.settings
     since = iso(settings.start)
     groups_since = iso(settings.start - settings.group_lookback)
 
-    @dlt.resource(name="orders", primary_key="orderId", write_disposition="merge")
+    @dlt.resource(name="orders", primary_key=["seller_id", "orderId"], write_disposition="merge")
     def orders(
         updated: dlt.sources.incremental[str] = dlt.sources.incremental(
             "lastUpdatedTime",
@@ -277,7 +279,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
     def report_resource(
         name: str, report_type: str, cursor: str, primary_key: list[str]
     ) -> DltResource:
-        @dlt.resource(name=name, primary_key=primary_key, write_disposition="merge")
+        @dlt.resource(name=name, primary_key=["seller_id", *primary_key], write_disposition="merge")
         def resource(
             cursor_value: dlt.sources.incremental[str] = dlt.sources.incremental(
                 cursor,
@@ -298,7 +300,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
         """Inbound shipments or their items updated in a window; the cursor is the window's end
         (Inbound v0 records carry no timestamp of their own)."""
 
-        @dlt.resource(name=name, primary_key=primary_key, write_disposition="merge")
+        @dlt.resource(name=name, primary_key=["seller_id", *primary_key], write_disposition="merge")
         def resource(
             window: dlt.sources.incremental[str] = dlt.sources.incremental(
                 "last_updated_before",
@@ -314,7 +316,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
 
     @dlt.resource(
         name="financial_event_groups",
-        primary_key="FinancialEventGroupId",
+        primary_key=["seller_id", "FinancialEventGroupId"],
         write_disposition="merge",
     )
     def financial_event_groups(
@@ -343,7 +345,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
     @dlt.transformer(
         data_from=financial_event_groups,
         name="financial_events",
-        primary_key="event_id",
+        primary_key=["seller_id", "event_id"],
         write_disposition="merge",
     )
     def financial_events(groups: list[dict[str, Any]]) -> Iterator[Any]:

@@ -43,12 +43,14 @@ from pydantic import (
     model_validator,
 )
 
+from extract.layout import MARKETPLACE_ID, SELLER_ID
+
 LOGGER_NAME = "clario.extract"
 SELLERS_FILE_VAR = "CLARIO_SELLERS_FILE"
 DLT_SECTION = "sources.spapi"
 # The seller id used when the earlier system's variables name none: it only names the
 # seller's dataset and state, so any stable value works.
-LEGACY_DEFAULT_SELLER_ID = "default"
+LEGACY_DEFAULT_SELLER_ID = "DEFAULT"
 
 _CREDENTIAL_FIELDS = ("client_id", "client_secret", "refresh_token")
 _SELLER_FIELDS = (
@@ -167,7 +169,9 @@ class SellerConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    seller_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", max_length=64)
+    # Amazon's merchant token. It names the seller's dlt pipeline and goes into SQL as data,
+    # so it is held to that form: no case or punctuation variants of one seller.
+    seller_id: str
     # The Clario account owning the seller; defaults to the seller id.
     user_id: str = Field(min_length=1)
     region: Region
@@ -183,6 +187,17 @@ class SellerConfig(BaseModel):
         if isinstance(data, Mapping) and not data.get("user_id") and data.get("seller_id"):
             return {**data, "user_id": data["seller_id"]}
         return data
+
+    @field_validator("seller_id")
+    @classmethod
+    def _merchant_token(cls, value: str) -> str:
+        if not SELLER_ID.match(value):
+            hint = re.sub(r"[^A-Z0-9]", "", value.upper())
+            raise ValueError(
+                f"{value!r} is not an Amazon merchant token (upper-case letters and digits"
+                + (f", e.g. {hint!r})" if hint and hint != value else ")")
+            )
+        return value
 
     @field_validator("region", mode="before")
     @classmethod
@@ -202,9 +217,17 @@ class SellerConfig(BaseModel):
     @field_validator("marketplace_ids")
     @classmethod
     def _marketplace_values(cls, value: list[str]) -> list[str]:
-        if any(not m.strip() for m in value):
+        value = [m.strip() for m in value]
+        if any(not m for m in value):
             raise ValueError("marketplace ids must not be empty")
-        return [m.strip() for m in value]
+        # Amazon's marketplace ids (ATVPDKIKX0DER): they travel into requests and rows
+        for marketplace_id in value:
+            if not MARKETPLACE_ID.match(marketplace_id):
+                raise ValueError(
+                    f"{marketplace_id!r} is not an Amazon marketplace id "
+                    "(upper-case letters and digits, e.g. ATVPDKIKX0DER)"
+                )
+        return value
 
     @field_validator("endpoint", "token_url", mode="before")
     @classmethod

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from extract.pipeline import dataset_name, sync_sellers
+from extract.layout import raw_dataset
+from extract.pipeline import sync_sellers
 from extract.run import DataSetRun
 from extract.spapi.config import SellerConfig
 from extract.sync_settings import SyncSettings
@@ -54,12 +55,14 @@ def sync(
     sellers = [seller_config(a, base_url) for a in world.sellers]
     options.setdefault("settings", TEST_SYNC)
     options.setdefault("client_options", TEST_CLIENT)
+    options.setdefault("retry_backoff_seconds", 0.1)
     return sync_sellers(sellers, destination, data_dir, postgres_dsn=pg_dsn, **options)  # type: ignore[arg-type]
 
 
 def duckdb_warehouse(data_dir: Path, account: SellerAccount) -> Warehouse:
-    schema = dataset_name(seller_config(account, "http://unused"))
-    return Warehouse(schema, duckdb_path=data_dir / "clario.duckdb")
+    return Warehouse(
+        raw_dataset(), duckdb_path=data_dir / "clario.duckdb", seller_id=account.seller_id
+    )
 
 
 @pytest.fixture(scope="module")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,14 +13,36 @@ import psycopg2
 
 
 class Warehouse:
-    """A raw dataset of one seller in DuckDB (file) or PostgreSQL (DSN)."""
+    """One seller's rows of a dataset in DuckDB (file) or PostgreSQL (DSN).
+
+    In queries, `{s}.<table>` reads the table's rows of `seller_id` only (all rows when
+    no seller is given, as for the audit dataset): sellers share the raw dataset.
+    """
 
     def __init__(
-        self, schema: str, duckdb_path: Path | None = None, pg_dsn: str | None = None
+        self,
+        schema: str,
+        duckdb_path: Path | None = None,
+        pg_dsn: str | None = None,
+        seller_id: str | None = None,
     ) -> None:
         self.schema = schema
         self.duckdb_path = duckdb_path
         self.pg_dsn = pg_dsn
+        self.seller_id = seller_id
+
+    def _scoped(self, sql: str) -> str:
+        if self.seller_id is None:
+            return sql.replace("{s}", f'"{self.schema}"')
+
+        def seller_rows(match: re.Match[str]) -> str:
+            table, alias = match.group(1), match.group(2) or match.group(1)
+            return (
+                f'(select * from "{self.schema}"."{table}"'
+                f" where seller_id = '{self.seller_id}') as {alias}"
+            )
+
+        return re.sub(r"\{s\}\.(\w+)(?: as (\w+))?", seller_rows, sql)
 
     @contextmanager
     def _cursor(self) -> Iterator[Any]:
@@ -35,7 +58,7 @@ class Warehouse:
 
     def rows(self, sql: str) -> list[tuple[Any, ...]]:
         with self._cursor() as cursor:
-            cursor.execute(sql.replace("{s}", f'"{self.schema}"'))
+            cursor.execute(self._scoped(sql))
             return list(cursor.fetchall())
 
     def scalar(self, sql: str) -> Any:
