@@ -216,6 +216,10 @@ def sync_seller(
             f"unknown data set(s) {', '.join(unknown)}; expected some of {', '.join(DATA_SETS)}"
         )
     runs = {name: DataSetRun(seller.seller_id, name) for name in wanted}
+    pipeline = seller_pipeline(seller, destination, data_dir)
+    # recorded first, so a seller whose credentials fail still shows, with its user
+    with writer():
+        register_seller(pipeline, seller, datetime.now(UTC))
     client = SpApiClient(seller, **(client_options or {}))
     try:
         now = client.server_now()
@@ -226,7 +230,6 @@ def sync_seller(
         return list(runs.values())
     settings = (settings or SyncSettings(since=since)).resolved(now)
     ctx = SellerContext(seller, client, settings, now)
-    pipeline = seller_pipeline(seller, destination, data_dir)
     permanent_failure: str | None = None
     for name in wanted:
         if permanent_failure:
@@ -256,7 +259,6 @@ def sync_seller(
         if on_progress:
             on_progress(run)
     with writer():
-        register_seller(pipeline, seller, datetime.now(UTC))
         # the tables the loads created or filled (PostgreSQL; a no-op once they exist)
         index_raw_tables(pipeline)
     return [runs[name] for name in wanted]

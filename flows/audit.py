@@ -7,9 +7,9 @@ from typing import Any
 
 import dlt
 
-from extract.pipeline import DestinationName, load_lock, make_destination
+from extract.layout import audit_dataset
+from extract.pipeline import DestinationName, WarehouseWriter, make_destination
 
-AUDIT_DATASET = "raw_clario_audit"
 # Typed up front: a run without errors would otherwise never create the `error` column.
 COLUMNS: dict[str, Any] = {
     "seller_id": {"data_type": "text", "nullable": False},
@@ -42,12 +42,8 @@ def record_sync_runs(
     pipeline = dlt.pipeline(
         pipeline_name="clario_audit",
         destination=make_destination(destination, data_dir, postgres_dsn),
-        dataset_name=AUDIT_DATASET,
+        dataset_name=audit_dataset(),
         pipelines_dir=str(data_dir / "pipelines"),
     )
-    lock = load_lock(destination, data_dir)
-    if lock is None:
-        pipeline.run(rows, table_name="sync_runs", write_disposition="append", columns=COLUMNS)
-        return
-    with lock:
+    with WarehouseWriter(destination, data_dir, postgres_dsn)():
         pipeline.run(rows, table_name="sync_runs", write_disposition="append", columns=COLUMNS)

@@ -87,21 +87,31 @@ def run(
     build: Annotated[bool, typer.Option(help="Run dbt build after extracting.")] = True,
     retries: Annotated[
         int, typer.Option(min=0, help="Retries of a failed data set (exponential back-off).")
-    ] = 3,
+    ] = 2,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            envvar="CLARIO_SELLER_CONCURRENCY",
+            help="Sellers synced at once (default 16): most of a sync waits on Amazon.",
+        ),
+    ] = None,
 ) -> None:
     """One full cycle now: extract every seller, then dbt build; a summary table at the end."""
     _check_config(sellers_file, destination, pg_dsn)
     quiet_temporary_server()
-    from flows.sync_flow import SyncFailed, sync
+    from flows.sync_flow import SyncFailed, seller_concurrency, with_seller_concurrency
 
+    if pg_dsn:  # the flow reads it from the environment: never a (recorded) parameter
+        os.environ["CLARIO_PG_DSN"] = pg_dsn
+    sync = with_seller_concurrency(concurrency or seller_concurrency())
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     try:
-        summaries = sync(  # type: ignore[call-overload]  # prefect's overloads miss Literal
+        summaries = sync(
             destination=destination,
             data_dir=data_dir,
             sellers_file=sellers_file,
-            postgres_dsn=pg_dsn,
             since=since,
             build=build,
             retries=retries,

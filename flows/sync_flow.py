@@ -1,9 +1,12 @@
-"""The Prefect flow `sync`: extract every seller (each data set a task), then one dbt build.
+"""The Prefect flow `sync`: extract every seller (a task each), then one dbt build.
 
-Sellers run in parallel up to `max_concurrency`, staggered so they do not all call Amazon
-in the same second; a seller's data sets run one after another (they share the seller's
-dlt pipeline) and a failing one does not stop the next. A summary row per seller x data
-set is logged as JSON and appended to the warehouse table `sync_runs`.
+Each seller is one task, `sync <seller id>`: one SP-API client, one LWA token and one dlt
+pipeline serve its data sets, which run one after another inside it (a failing one does
+not stop the next, and is tried again there; refused credentials fail the seller at
+once). Sellers run in parallel, `seller_concurrency` at a time: the work waits on Amazon's
+rate limits far more than it computes. The sellers file is parsed once per run. A summary
+row per seller x data set is logged as JSON and appended to the warehouse table
+`sync_runs`.
 """
 
 from __future__ import annotations
@@ -15,20 +18,34 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from prefect import allow_failure, flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
 
-from extract.pipeline import DestinationName, load_lock, make_destination, sync_seller
-from extract.run import DATA_SETS, DataSetRun
+from extract.pipeline import DestinationName, WarehouseWriter, make_destination, sync_seller
+from extract.run import DataSetRun
 from extract.spapi.config import SellerConfig, load_sellers
 from extract.spapi.endpoints import base_url
 from extract.sync_settings import SyncSettings
 from flows.audit import record_sync_runs
 from flows.rate_limits import prefect_pacer
 from flows.transform import run_dbt_build
+
+# Sellers synced at once. Each mostly waits on Amazon's rate limits (a thread each), and
+# holds its dlt buffers in memory (tens of MB), so this bounds both the pace and the memory.
+SELLER_CONCURRENCY_ENV = "CLARIO_SELLER_CONCURRENCY"
+DEFAULT_SELLER_CONCURRENCY = 16
+
+
+def seller_concurrency(environ: dict[str, str] | None = None) -> int:
+    value = (environ if environ is not None else os.environ).get(SELLER_CONCURRENCY_ENV, "")
+    try:
+        return max(1, int(value)) if value.strip() else DEFAULT_SELLER_CONCURRENCY
+    except ValueError:
+        raise ValueError(
+            f"{SELLER_CONCURRENCY_ENV}={value!r}: expected a whole number of sellers"
+        ) from None
 
 
 class SyncFailed(RuntimeError):
@@ -43,67 +60,74 @@ class DataSetFailed(Exception):
     """A data set's extraction failed; the message is its (secret-free) error."""
 
 
+# The run's sellers, parsed once by the flow and looked up by id in its tasks: a task's
+# parameters are recorded by Prefect, so credentials never are one.
+_SELLERS: dict[str, SellerConfig] = {}
+
+
 def _seller(seller_id: str, sellers_file: Path | None) -> SellerConfig:
-    for seller in load_sellers(sellers_file):
-        if seller.seller_id == seller_id:
-            return seller
-    raise KeyError(f"seller {seller_id} is not configured")
+    if seller_id not in _SELLERS:  # a task run in another process than its flow
+        _SELLERS.update({s.seller_id: s for s in load_sellers(sellers_file)})
+    try:
+        return _SELLERS[seller_id]
+    except KeyError:
+        raise KeyError(f"seller {seller_id} is not configured") from None
 
 
-def _postgres_dsn(given: str | None) -> str | None:
-    """The DSN given, else the process's CLARIO_PG_DSN.
+def _postgres_dsn() -> str | None:
+    """The process's CLARIO_PG_DSN.
 
-    A DSN holds a password, and Prefect records and shows flow and task parameters: workers
-    take it from their environment, and it is resolved here, never passed on as a parameter.
+    A DSN holds a password, and Prefect records and shows flow and task parameters: the
+    CLI and workers put it in the environment, and it is read here, never a parameter.
     """
-    return given or os.environ.get("CLARIO_PG_DSN")
+    return os.environ.get("CLARIO_PG_DSN") or None
 
 
-@task(
-    name="extract",
-    task_run_name="extract {seller_id} {data_set}",
-    retries=3,
-    retry_delay_seconds=exponential_backoff(backoff_factor=10),
-    retry_jitter_factor=0.5,
-)
-def extract_data_set(
+@task(name="sync seller", task_run_name="sync {seller_id}")
+def sync_one_seller(
     seller_id: str,
-    data_set: str,
     destination: DestinationName,
     data_dir: Path,
     sellers_file: Path | None = None,
-    postgres_dsn: str | None = None,
     settings: SyncSettings | None = None,
+    data_sets: list[str] | None = None,
     client_options: dict[str, Any] | None = None,
     delay_seconds: float = 0,
     shared_rate_limits: bool = False,
-) -> dict[str, Any]:
-    """Extract and load one data set of one seller; raises so Prefect retries a failure.
+    retries: int = 2,
+    retry_backoff_seconds: float = 10,
+) -> list[dict[str, Any]]:
+    """Extract and load a seller's data sets; a summary per data set, failed ones included.
 
     Takes the seller's id, not its configuration, so no credential is ever a task
-    parameter (Prefect records parameters).
+    parameter. Retries happen per data set inside (never after refused credentials), so a
+    retry does not repeat the data sets that loaded.
     """
+    logger = get_run_logger()
     if delay_seconds:
         time.sleep(delay_seconds)
     seller = _seller(seller_id, sellers_file)
-    postgres_dsn = _postgres_dsn(postgres_dsn)
+    postgres_dsn = _postgres_dsn()
     options = dict(client_options or {})
     if shared_rate_limits:
         options["pacer"] = prefect_pacer(base_url(seller), seller.seller_id, seller.sandbox)
-    [run] = sync_seller(
+
+    def progress(run: DataSetRun) -> None:
+        logger.info("%s %s: %s", seller_id, run.data_set, json.dumps(run.summary()))
+
+    runs = sync_seller(
         seller,
         make_destination(destination, data_dir, postgres_dsn),
         data_dir,
+        WarehouseWriter(destination, data_dir, postgres_dsn),
         settings=settings,
-        data_sets=[data_set],
-        load_lock=load_lock(destination, data_dir),
+        data_sets=data_sets,
         client_options=options,
+        on_progress=progress,
+        retries=retries,
+        retry_backoff_seconds=retry_backoff_seconds,
     )
-    summary = run.summary()
-    get_run_logger().info(json.dumps(summary))
-    if run.status == "failed":
-        raise DataSetFailed(summary["error"])
-    return summary
+    return [run.summary() for run in runs]
 
 
 def _failed_summary(seller_id: str, data_set: str, error: BaseException) -> dict[str, Any]:
@@ -114,19 +138,21 @@ def _failed_summary(seller_id: str, data_set: str, error: BaseException) -> dict
 
 
 # Prefect's stubs type the runner generically; ThreadPoolTaskRunner is what they mean.
-@flow(name="sync", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
+@flow(
+    name="sync",
+    task_runner=ThreadPoolTaskRunner(max_workers=seller_concurrency()),  # type: ignore[arg-type]
+)
 def sync(
     destination: DestinationName = "duckdb",
     data_dir: Path = Path("data"),
     sellers_file: Path | None = None,
-    postgres_dsn: str | None = None,
     since: datetime | None = None,
     data_sets: list[str] | None = None,
     stagger_seconds: float = 0,
     settings: SyncSettings | None = None,
     client_options: dict[str, Any] | None = None,
     build: bool = True,
-    retries: int = 3,
+    retries: int = 2,
     retry_backoff_seconds: float = 10,
     shared_rate_limits: bool = False,
 ) -> list[dict[str, Any]]:
@@ -137,47 +163,48 @@ def sync(
     with several workers; flows/rate_limits.py). One process needs no such thing.
     """
     logger = get_run_logger()
-    sellers = load_sellers(sellers_file)
+    sellers = load_sellers(sellers_file)  # once per run; tasks look sellers up by id
+    _SELLERS.update({seller.seller_id: seller for seller in sellers})
     settings = settings or SyncSettings(since=since)
-    extract = extract_data_set.with_options(
-        retries=retries,
-        retry_delay_seconds=exponential_backoff(backoff_factor=retry_backoff_seconds),
-    )
-    futures: list[tuple[str, str, PrefectFuture[dict[str, Any]]]] = []
+    # the first wave starts staggered, so sellers do not all call Amazon in the same second
+    wave = seller_concurrency()
+    futures: list[tuple[str, PrefectFuture[list[dict[str, Any]]]]] = []
     for index, seller in enumerate(sellers):
-        previous: PrefectFuture[dict[str, Any]] | None = None
-        for data_set in data_sets or list(DATA_SETS):
-            future = extract.submit(  # type: ignore[call-overload]  # prefect stubs
-                seller_id=seller.seller_id,
-                data_set=data_set,
-                destination=destination,
-                data_dir=data_dir,
-                sellers_file=sellers_file,
-                postgres_dsn=postgres_dsn,
-                settings=settings,
-                client_options=client_options,
-                shared_rate_limits=shared_rate_limits,
-                delay_seconds=float(index * stagger_seconds if previous is None else 0),
-                # the previous data set must finish, but its failure must not stop this one
-                wait_for=[allow_failure(previous)] if previous is not None else [],
-            )
-            futures.append((seller.seller_id, data_set, future))
-            previous = future
-    summaries = []
-    for seller_id, data_set, future in futures:
+        future = sync_one_seller.submit(
+            seller_id=seller.seller_id,
+            destination=destination,
+            data_dir=data_dir,
+            sellers_file=sellers_file,
+            settings=settings,
+            data_sets=data_sets,
+            client_options=client_options,
+            shared_rate_limits=shared_rate_limits,
+            delay_seconds=float(index * stagger_seconds if index < wave else 0),
+            retries=retries,
+            retry_backoff_seconds=retry_backoff_seconds,
+        )
+        futures.append((seller.seller_id, future))
+    summaries: list[dict[str, Any]] = []
+    for seller_id, future in futures:
         result = future.result(raise_on_failure=False)
         if isinstance(result, BaseException):
-            summaries.append(_failed_summary(seller_id, data_set, result))
+            summaries.append(_failed_summary(seller_id, "all", result))
         else:
-            summaries.append(result)
+            summaries.extend(result)
     for summary in summaries:
         logger.info("sync summary %s", json.dumps(summary))
-    dsn = _postgres_dsn(postgres_dsn)
+    dsn = _postgres_dsn()
     record_sync_runs(summaries, destination, data_dir, dsn, str(flow_run.id))
     if build:
-        run_dbt_build(destination, data_dir, sellers, dsn)
+        run_dbt_build(destination, data_dir, dsn)
     failed = [s for s in summaries if s["status"] == "failed"]
     if failed:
         names = ", ".join(f"{s['seller_id']}/{s['data_set']}: {s['error']}" for s in failed)
         raise SyncFailed(f"{len(failed)} data set(s) failed: {names}", summaries)
     return summaries
+
+
+def with_seller_concurrency(concurrency: int) -> Flow[..., list[dict[str, Any]]]:
+    """The `sync` flow syncing `concurrency` sellers at a time (`clario run --concurrency`)."""
+    runner: ThreadPoolTaskRunner[Any] = ThreadPoolTaskRunner(max_workers=max(1, concurrency))
+    return sync.with_options(task_runner=runner)  # type: ignore[arg-type]

@@ -11,7 +11,6 @@ build gets one `dbt retry` (it re-runs only what failed), not a second full buil
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Iterator, Sequence
@@ -22,7 +21,6 @@ from urllib.parse import urlsplit
 from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
 
 from extract.pipeline import DestinationName
-from extract.spapi.config import SellerConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt_project"
@@ -69,16 +67,6 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def dbt_vars(sellers: Sequence[SellerConfig]) -> str:
-    """The project's vars: which sellers' raw datasets to read and who owns them."""
-    return json.dumps(
-        {
-            "sellers": [s.seller_id.lower() for s in sellers],
-            "seller_users": {s.seller_id.lower(): s.user_id for s in sellers},
-        }
-    )
-
-
 # Unit tests check the models' logic on fixed inputs: CI runs them (tests/transform); a
 # build after every sync would only repeat them, as dbt's documentation says.
 SYNC_BUILD_OPTIONS = ("--exclude-resource-type", "unit_test")
@@ -87,7 +75,6 @@ SYNC_BUILD_OPTIONS = ("--exclude-resource-type", "unit_test")
 def run_dbt_build(
     destination: DestinationName,
     data_dir: Path,
-    sellers: Sequence[SellerConfig],
     postgres_dsn: str | None = None,
     extra_args: Sequence[str] = (),
 ) -> None:
@@ -108,8 +95,6 @@ def run_dbt_build(
         str((data_dir / "dbt_logs").resolve()),
         "--target",
         destination,
-        "--vars",
-        dbt_vars(sellers),
         *SYNC_BUILD_OPTIONS,
         *extra_args,
     ]

@@ -41,3 +41,22 @@ def pg_schema(pg_dsn: str) -> Iterator[str]:
     finally:
         with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
             cursor.execute(f'drop schema if exists "{name}" cascade')
+
+
+@pytest.fixture
+def pg_datasets(pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, str]]:
+    """(raw, audit) schemas of the test PostgreSQL for this test alone, dropped after.
+
+    Sellers share one raw dataset, so tests running side by side on one server each get
+    their own, through the variables the extractor and dbt both read.
+    """
+    suffix = uuid.uuid4().hex[:10]
+    raw, audit = f"raw_spapi_{suffix}", f"raw_clario_audit_{suffix}"
+    monkeypatch.setenv("CLARIO_RAW_SCHEMA", raw)
+    monkeypatch.setenv("CLARIO_AUDIT_SCHEMA", audit)
+    try:
+        yield raw, audit
+    finally:
+        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+            for name in (raw, f"{raw}_staging", audit, f"{audit}_staging"):
+                cursor.execute(f'drop schema if exists "{name}" cascade')

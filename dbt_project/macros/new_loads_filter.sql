@@ -39,7 +39,7 @@
         holds only when every listed seller has a watermark (a seller new to the mart is
         read from its first load). -#}
     {%- set known = watermarks | map(attribute=0) | map('upper') | list -%}
-    {%- set listed = clario.seller_ids() -%}
+    {%- set listed = clario.registered_seller_ids() -%}
     {%- if listed | length > 0 and listed | reject('in', known) | list | length == 0 -%}
         {%- set oldest = watermarks | map(attribute=1) | min -%}
         {%- set constant_bound = clario.oldest_load_bound(load_column, oldest) | trim -%}

@@ -11,10 +11,9 @@ from pathlib import Path
 import psycopg2
 import pytest
 
-from extract.pipeline import dataset_name
+from extract.layout import audit_dataset
 from extract.run import DATA_SETS
 from extract.sync_settings import SyncSettings
-from flows.audit import AUDIT_DATASET
 from flows.status_command import latest_runs
 from flows.sync_flow import sync
 from flows.transform import profile_environment
@@ -22,7 +21,7 @@ from simulator.config import FaultConfig, SimulatorSettings
 from simulator.server import RunningSimulator
 from simulator.truth import seller_truth
 from simulator.world import World
-from tests.extract.conftest import FAST, TEST_CLIENT, WORLD, duckdb_warehouse, seller_config
+from tests.extract.conftest import FAST, TEST_CLIENT, WORLD, duckdb_warehouse
 from tests.extract.test_sync_behaviours import _sellers_file
 from tests.extract.truth_check import assert_matches_truth
 from tests.extract.warehouse import Warehouse
@@ -60,7 +59,7 @@ def test_the_flow_syncs_every_seller_and_records_each_data_set(tmp_path: Path) -
         assert_matches_truth(
             duckdb_warehouse(tmp_path / "data", account), seller_truth(world, account)
         )
-    audit = Warehouse("raw_clario_audit", duckdb_path=tmp_path / "data" / "clario.duckdb")
+    audit = Warehouse(audit_dataset(), duckdb_path=tmp_path / "data" / "clario.duckdb")
     assert audit.count("sync_runs") == 12
     assert audit.rows("select distinct status from {s}.sync_runs") == [("ok",)]
 
@@ -80,7 +79,7 @@ def test_a_failing_data_set_leaves_the_others_loaded_and_the_next_run_completes_
         pytest.raises(RuntimeError, match="fba_shipments"),
     ):
         _run(world, simulator.base_url, tmp_path)
-    audit = Warehouse("raw_clario_audit", duckdb_path=data / "clario.duckdb")
+    audit = Warehouse(audit_dataset(), duckdb_path=data / "clario.duckdb")
     failed = audit.rows(
         "select seller_id, data_set, error from {s}.sync_runs where status = 'failed'"
     )
@@ -103,22 +102,16 @@ def test_a_failing_data_set_leaves_the_others_loaded_and_the_next_run_completes_
 
 
 @pytest.fixture
-def pg_flow_schemas(pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The marts' schema (through the profile's CLARIO_PG_SCHEMA) and the raw datasets,
-    dropped before and after: the sellers' and the audit's names are fixed."""
+def pg_flow_schemas(
+    pg_dsn: str, pg_datasets: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The marts' schema (through the profile's CLARIO_PG_SCHEMA), dropped after; the raw
+    and audit datasets are the test's own (pg_datasets)."""
     marts = f"clario_flow_{uuid.uuid4().hex[:10]}"
     monkeypatch.setenv("CLARIO_PG_SCHEMA", marts)
-    raw = [dataset_name(seller_config(a, "http://unused")) for a in World(WORLD).sellers]
-    schemas = [marts, AUDIT_DATASET, *raw, *(f"{name}_staging" for name in raw)]
-
-    def drop() -> None:
-        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
-            for schema in schemas:
-                cursor.execute(f'drop schema if exists "{schema}" cascade')
-
-    drop()
     yield marts
-    drop()
+    with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+        cursor.execute(f'drop schema if exists "{marts}" cascade')
 
 
 @pytest.mark.postgres
@@ -128,6 +121,7 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
     pg_flow_schemas: str,
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two full runs (extract, dbt build) through 5xx answers and expiring access tokens."""
     caplog.set_level(logging.DEBUG)
@@ -136,7 +130,8 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
     query = postgres_query(pg_dsn)
     faults = FaultConfig(rate_5xx=0.2, expire_tokens_after_requests=40)
     settings = SimulatorSettings(rate_scale=1000, report_delay_seconds=0.2, faults=faults)
-    options = {"destination": "postgres", "postgres_dsn": pg_dsn, "build": True}
+    monkeypatch.setenv("CLARIO_PG_DSN", pg_dsn)
+    options = {"destination": "postgres", "build": True}
     with RunningSimulator(world, settings) as simulator:
         _run(world, simulator.base_url, tmp_path, **options)
         for account in world.sellers:
@@ -158,7 +153,7 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
     for mart, rows in first.items():
         gone, new = set(rows) - set(second[mart]), set(second[mart]) - set(rows)
         assert second[mart] == rows, f"{mart}: gone {sorted(gone)[:3]}, new {sorted(new)[:3]}"
-    assert query(f"select count(*) from {AUDIT_DATASET}.sync_runs", []) == [(2 * 2 * 6,)]
+    assert query(f"select count(*) from {audit_dataset()}.sync_runs", []) == [(2 * 2 * 6,)]
     # `clario status` reads the sync_status view: one row per seller x data set, all fresh
     latest = latest_runs("postgres", tmp_path, pg_dsn)
     assert [(row[0], row[1], row[2], row[7]) for row in latest] == sorted(

@@ -25,6 +25,12 @@ order_items as (
 
 ),
 
+sellers as (
+
+    select * from {{ ref('stg_clario__sellers') }}
+
+),
+
 loads as (
 
     select * from {{ ref('stg_spapi__dlt_loads') }}
@@ -35,7 +41,7 @@ final as (
 
     select
         -- ids
-        cast({{ clario.user_id('order_items.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        sellers.user_id,
         order_items.seller_id,
         order_items.marketplace_id,
         order_items.order_item_id,
@@ -64,8 +70,10 @@ final as (
     from order_items
     left join loads
         on
-            order_items.seller_id = loads.seller_id
-            and order_items._dlt_load_id = loads.load_id
+            order_items._dlt_load_id = loads.load_id
+    left join sellers
+        on
+            order_items.seller_id = sellers.seller_id
 
 )
 

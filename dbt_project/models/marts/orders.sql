@@ -52,6 +52,12 @@ packages as (
 
 ),
 
+sellers as (
+
+    select * from {{ ref('stg_clario__sellers') }}
+
+),
+
 loads as (
 
     select * from {{ ref('stg_spapi__dlt_loads') }}
@@ -62,7 +68,7 @@ final as (
 
     select
         -- ids
-        cast({{ clario.user_id('orders.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        sellers.user_id,
         orders.seller_id,
         orders.marketplace_id,
         orders.order_id,
@@ -119,8 +125,10 @@ final as (
             and orders.order_id = packages.order_id
     left join loads
         on
-            orders.seller_id = loads.seller_id
-            and orders._dlt_load_id = loads.load_id
+            orders._dlt_load_id = loads.load_id
+    left join sellers
+        on
+            orders.seller_id = sellers.seller_id
 
 )
 

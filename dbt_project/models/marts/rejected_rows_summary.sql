@@ -6,6 +6,12 @@ rejected_rows as (
 
 ),
 
+sellers as (
+
+    select * from {{ ref('stg_clario__sellers') }}
+
+),
+
 loads as (
 
     select * from {{ ref('stg_spapi__dlt_loads') }}
@@ -55,7 +61,7 @@ final as (
 
     select
         -- ids
-        cast({{ clario.user_id('unioned.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        sellers.user_id,
         unioned.seller_id,
 
         -- categories
@@ -71,8 +77,10 @@ final as (
     from unioned
     left join loads
         on
-            unioned.seller_id = loads.seller_id
-            and unioned._dlt_load_id = loads.load_id
+            unioned._dlt_load_id = loads.load_id
+    left join sellers
+        on
+            unioned.seller_id = sellers.seller_id
 
 )
 

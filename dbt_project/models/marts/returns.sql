@@ -80,6 +80,12 @@ refunds as (
 
 ),
 
+sellers as (
+
+    select * from {{ ref('stg_clario__sellers') }}
+
+),
+
 loads as (
 
     select * from {{ ref('stg_spapi__dlt_loads') }}
@@ -136,8 +142,7 @@ joined as (
 
     select
         -- ids
-        cast({{ clario.user_id('returns_aggregated.seller_id') }} as {{ dbt.type_string() }})
-            as user_id,
+        sellers.user_id,
         returns_aggregated.seller_id,
         returns_aggregated.marketplace_id,
         {{ clario.surrogate_key([
@@ -193,6 +198,9 @@ joined as (
             returns_aggregated.seller_id = refunds.seller_id
             and returns_aggregated.order_id = refunds.order_id
             and returns_aggregated.sku = refunds.sku
+    left join sellers
+        on
+            returns_aggregated.seller_id = sellers.seller_id
 
 ),
 
@@ -205,8 +213,7 @@ final as (
     from joined
     left join loads
         on
-            joined.seller_id = loads.seller_id
-            and joined._dlt_load_id = loads.load_id
+            joined._dlt_load_id = loads.load_id
 
 )
 

@@ -38,6 +38,12 @@ lines as (
 
 ),
 
+sellers as (
+
+    select * from {{ ref('stg_clario__sellers') }}
+
+),
+
 loads as (
 
     select * from {{ ref('stg_spapi__dlt_loads') }}
@@ -48,7 +54,7 @@ final as (
 
     select
         -- ids
-        cast({{ clario.user_id('fees.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        sellers.user_id,
         fees.seller_id,
         lines.marketplace_id,
         fees.settlement_fee_id,
@@ -82,8 +88,10 @@ final as (
             and fees.settlement_line_id = lines.settlement_line_id
     left join loads
         on
-            fees.seller_id = loads.seller_id
-            and fees._dlt_load_id = loads.load_id
+            fees._dlt_load_id = loads.load_id
+    left join sellers
+        on
+            fees.seller_id = sellers.seller_id
 
 )
 

@@ -24,6 +24,12 @@ lines as (
 
 ),
 
+sellers as (
+
+    select * from {{ ref('stg_clario__sellers') }}
+
+),
+
 loads as (
 
     select * from {{ ref('stg_spapi__dlt_loads') }}
@@ -47,7 +53,7 @@ final as (
 
     select
         -- ids
-        cast({{ clario.user_id('groups.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        sellers.user_id,
         groups.seller_id,
         groups.marketplace_id,
         groups.settlement_id,
@@ -88,8 +94,10 @@ final as (
             and groups.settlement_id = lines_aggregated.settlement_id
     left join loads
         on
-            groups.seller_id = loads.seller_id
-            and groups._dlt_load_id = loads.load_id
+            groups._dlt_load_id = loads.load_id
+    left join sellers
+        on
+            groups.seller_id = sellers.seller_id
 
 )
 

@@ -24,6 +24,12 @@ lines as (
 
 ),
 
+sellers as (
+
+    select * from {{ ref('stg_clario__sellers') }}
+
+),
+
 loads as (
 
     select * from {{ ref('stg_spapi__dlt_loads') }}
@@ -34,7 +40,7 @@ final as (
 
     select
         -- ids
-        cast({{ clario.user_id('lines.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        sellers.user_id,
         lines.seller_id,
         lines.marketplace_id,
         lines.settlement_line_id,
@@ -69,8 +75,10 @@ final as (
     from lines
     left join loads
         on
-            lines.seller_id = loads.seller_id
-            and lines._dlt_load_id = loads.load_id
+            lines._dlt_load_id = loads.load_id
+    left join sellers
+        on
+            lines.seller_id = sellers.seller_id
 
 )
 

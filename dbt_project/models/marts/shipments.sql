@@ -72,6 +72,12 @@ inbound as (
 
 ),
 
+sellers as (
+
+    select * from {{ ref('stg_clario__sellers') }}
+
+),
+
 loads as (
 
     select * from {{ ref('stg_spapi__dlt_loads') }}
@@ -144,7 +150,7 @@ final as (
 
     select
         -- ids
-        cast({{ clario.user_id('unioned.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        sellers.user_id,
         unioned.seller_id,
         unioned.marketplace_id,
         unioned.shipment_id,
@@ -178,8 +184,10 @@ final as (
     from unioned
     left join loads
         on
-            unioned.seller_id = loads.seller_id
-            and unioned._dlt_load_id = loads.load_id
+            unioned._dlt_load_id = loads.load_id
+    left join sellers
+        on
+            unioned.seller_id = sellers.seller_id
 
 )
 

@@ -6,6 +6,12 @@
 
 with
 
+sellers as (
+
+    select * from {{ ref('stg_clario__sellers') }}
+
+),
+
 sync_runs as (
 
     select * from {{ ref('stg_clario__sync_runs') }}
@@ -64,7 +70,7 @@ final as (
 
     select
         -- ids
-        cast({{ clario.user_id('latest.seller_id') }} as {{ dbt.type_string() }}) as user_id,
+        sellers.user_id,
         latest.seller_id,
         latest.data_set,
         latest.flow_run_id as last_flow_run_id,
@@ -109,6 +115,9 @@ final as (
         on
             latest.seller_id = failures.seller_id
             and latest.data_set = failures.data_set
+    left join sellers
+        on
+            latest.seller_id = sellers.seller_id
 
 )
 

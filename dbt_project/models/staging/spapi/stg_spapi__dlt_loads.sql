@@ -9,8 +9,7 @@ source as (
 renamed as (
 
     select
-        -- ids
-        seller_id,
+        -- ids (a load id is unique in the dataset: no seller needed)
         load_id,
         schema_name,
 

@@ -1,4 +1,4 @@
--- every seller's rows of one raw table, unioned: macros/union_seller_tables.sql
+-- every seller's rows of one raw table: macros/raw_table.sql
 -- depends_on: {{ source('spapi', '_dlt_loads') }}
 {%- set string = dbt.type_string() -%}
 {%- set timestamp = clario.type_timestamp_tz() -%}
@@ -7,13 +7,14 @@
 {%- set boolean = dbt.type_boolean() %}
 
 {{
-    clario.union_seller_tables(
+    clario.raw_table(
         '_dlt_loads',
         [
             ('load_id',      string),
             ('schema_name',  string),
             ('status',       bigint),
             ('inserted_at',  timestamp)
-        ]
+        ],
+        per_seller=false
     )
 }}

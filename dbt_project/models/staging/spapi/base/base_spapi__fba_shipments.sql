@@ -1,4 +1,4 @@
--- every seller's rows of one raw table, unioned: macros/union_seller_tables.sql
+-- every seller's rows of one raw table: macros/raw_table.sql
 -- depends_on: {{ source('spapi', 'fba_shipments') }}
 {%- set string = dbt.type_string() -%}
 {%- set timestamp = clario.type_timestamp_tz() -%}
@@ -7,7 +7,7 @@
 {%- set boolean = dbt.type_boolean() %}
 
 {{
-    clario.union_seller_tables(
+    clario.raw_table(
         'fba_shipments',
         [
             ('amazon_order_id',          string),

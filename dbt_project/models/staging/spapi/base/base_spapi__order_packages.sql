@@ -1,4 +1,4 @@
--- every seller's rows of one raw table, unioned: macros/union_seller_tables.sql
+-- every seller's rows of one raw table: macros/raw_table.sql
 {%- set string = dbt.type_string() -%}
 {%- set timestamp = clario.type_timestamp_tz() -%}
 {%- set money = clario.type_money() -%}
@@ -6,7 +6,7 @@
 {%- set boolean = dbt.type_boolean() %}
 
 {{
-    clario.union_seller_tables(
+    clario.raw_table(
         'orders__packages',
         [
             ('package_reference_id',    string),
