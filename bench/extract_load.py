@@ -54,6 +54,7 @@ from typing import TYPE_CHECKING, Any
 import psycopg2
 import requests
 
+from extract.layout import raw_dataset
 from simulator.config import SellerAccount, WorldConfig, seller_accounts
 
 if TYPE_CHECKING:
@@ -332,8 +333,8 @@ def run_child(
 
 
 def dataset_of(account: SellerAccount) -> str:
-    """The seller's raw dataset, as `extract.pipeline.dataset_name` names it."""
-    return f"raw_spapi_{account.seller_id.lower()}"
+    """The raw dataset every seller loads into (the bench's one seller is alone in it)."""
+    return raw_dataset()
 
 
 def bench_world(

@@ -60,7 +60,8 @@ from urllib.parse import urlsplit
 import duckdb
 import psycopg2
 
-from extract.pipeline import dataset_name, sync_sellers
+from extract.layout import raw_dataset
+from extract.pipeline import sync_sellers
 from extract.spapi.config import SellerConfig
 from extract.sync_settings import SyncSettings
 from flows.transform import SYNC_BUILD_OPTIONS
@@ -140,7 +141,7 @@ def seed(args: argparse.Namespace, work_dir: Path) -> str:
             data_dir = work_dir / target
             shutil.rmtree(data_dir, ignore_errors=True)
             if target == "postgres":
-                drop_pg_raw(args.pg_dsn, dataset_name(seller))
+                drop_pg_raw(args.pg_dsn, raw_dataset())
             runs = sync_sellers(
                 [seller],
                 target,
@@ -398,7 +399,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         seller_id = seed(args, args.work_dir)
         reused = {"seller_id": seller_id}
         print(f"seeded {seller_id} in {time.perf_counter() - started:.0f}s", flush=True)
-    schema = f"raw_spapi_{seller_id.lower()}"
+    schema = raw_dataset()
     results = []
     for target in args.targets:
         w = warehouse(target, args, args.work_dir)

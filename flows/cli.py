@@ -6,6 +6,7 @@ import typer
 
 from flows.demo import demo
 from flows.run_command import run, serve
+from flows.sellers_command import app as sellers_app
 from flows.status_command import status
 from flows.sync_command import sync
 from simulator.cli import app as simulator_app
@@ -16,6 +17,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(simulator_app, name="simulator")
+app.add_typer(sellers_app, name="sellers")
 app.command()(demo)
 app.command()(sync)
 app.command()(run)

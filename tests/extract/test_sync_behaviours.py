@@ -8,15 +8,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
-import psycopg2
 import pytest
 import requests
 
-from extract.pipeline import dataset_name
+from extract.layout import audit_dataset, raw_dataset
 from flows.demo import write_sellers_file
 from simulator.config import FaultConfig, SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
@@ -63,8 +61,8 @@ def test_late_status_changes_and_late_events_arrive_in_the_next_run(tmp_path: Pa
         assert_matches_truth(duckdb_warehouse(tmp_path, account), seller_truth(world, account))
 
 
-def nested_rows_without_their_roots_load_id(w: Warehouse) -> dict[str, int]:
-    """Per nested table, rows whose `_dlt_root_load_id` is not their root row's load id."""
+def nested_rows_not_matching_their_root(w: Warehouse) -> dict[str, int]:
+    """Per nested table, rows whose `seller_id` or `_dlt_root_load_id` is not their root's."""
     wrong = {}
     for table in sorted(t for t in w.tables() if "__" in t):
         root = table.split("__")[0]
@@ -73,36 +71,38 @@ def nested_rows_without_their_roots_load_id(w: Warehouse) -> dict[str, int]:
                 f"select count(*) from {{s}}.{table} as nested"
                 f" left join {{s}}.{root} as root on nested._dlt_root_id = root._dlt_id"
                 " where nested._dlt_root_load_id is distinct from root._dlt_load_id"
+                " or nested.seller_id is distinct from root.seller_id"
             )
         )
     return wrong
 
 
-def test_nested_tables_loaded_before_root_load_ids_get_them_backfilled(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_sellers_share_one_raw_dataset_and_every_row_names_its_own_seller(
+    world: World, synced: Path
 ) -> None:
-    world = World(WORLD)
-    with RunningSimulator(world, FAST) as simulator:
-        # the first sync as the release before propagation loaded it: no such column
-        with monkeypatch.context() as old_release:
-            old_release.setattr("extract.amazon.propagate_root_load_id", lambda schema: None)
-            assert {r.status for r in sync(world, simulator.base_url, tmp_path)} == {"ok"}
-        w = duckdb_warehouse(tmp_path, world.sellers[0])
-        assert "_dlt_root_load_id" not in {
-            c for (c,) in w.rows("select column_name from information_schema.columns")
-        }
-        later = NOW + timedelta(days=3)
-        requests.post(
-            simulator.base_url + "/_simulator/clock", json={"now": later.isoformat()}, timeout=5
-        )
-        assert {r.status for r in sync(world, simulator.base_url, tmp_path)} == {"ok"}
+    """Isolation in the shared dataset: nested rows carry their root's seller and load id,
+    each seller's pipeline keeps its own state, and each seller's rows equal its truth."""
+    everyone = Warehouse(raw_dataset(), duckdb_path=synced / "clario.duckdb")
+    wrong = nested_rows_not_matching_their_root(everyone)
+    assert "orders__order_items" in wrong
+    assert "shipment_events__shipment_item_list__item_charge_list" in wrong
+    assert set(wrong.values()) == {0}, wrong
+    sellers = {a.seller_id for a in world.sellers}
+    for table in everyone.tables():
+        if not table.startswith("_dlt"):
+            found = {r[0] for r in everyone.rows(f"select distinct seller_id from {{s}}.{table}")}
+            assert found <= sellers and None not in found, table
+    states = everyone.rows("select distinct pipeline_name from {s}._dlt_pipeline_state")
+    assert sorted(r[0] for r in states) == sorted(f"clario_seller_{s.lower()}" for s in sellers)
     for account in world.sellers:
-        w = duckdb_warehouse(tmp_path, account)
-        wrong = nested_rows_without_their_roots_load_id(w)
-        assert "orders__order_items" in wrong
-        assert "shipment_events__shipment_item_list__item_charge_list" in wrong
-        assert set(wrong.values()) == {0}, wrong
-        assert_matches_truth(w, seller_truth(world, account))
+        assert_matches_truth(duckdb_warehouse(synced, account), seller_truth(world, account))
+    registry = Warehouse(audit_dataset(), duckdb_path=synced / "clario.duckdb").rows(
+        "select seller_id, user_id, region, marketplace_ids, is_sandbox from {s}.sellers"
+    )
+    assert sorted(registry) == sorted(
+        (a.seller_id, f"user-{a.index}", "NA", ",".join(a.marketplace_ids), False)
+        for a in world.sellers
+    )
 
 
 def test_with_faults_the_tables_end_equal_to_a_fault_free_run(
@@ -187,40 +187,24 @@ def test_a_sync_killed_mid_load_then_rerun_ends_with_the_same_tables(
 
 
 @pytest.fixture
-def pg_world(pg_dsn: str) -> Iterator[World]:
-    """A world whose sellers' datasets exist only for this test; dropped before and after."""
-    world = World(WorldConfig(seed=31, sellers=2, history_days=20, orders_per_day=6, now=NOW))
-
-    def drop() -> None:
-        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
-            for account in world.sellers:
-                schema = dataset_name(seller_config(account, "http://unused"))
-                cursor.execute(f'drop schema if exists "{schema}" cascade')
-                cursor.execute(f'drop schema if exists "{schema}_staging" cascade')
-
-    drop()
-    yield world
-    drop()
+def pg_world(pg_datasets: tuple[str, str]) -> World:
+    """A small world; its raw and audit datasets are this test's own (pg_datasets)."""
+    return World(WorldConfig(seed=31, sellers=2, history_days=20, orders_per_day=6, now=NOW))
 
 
 @pytest.mark.postgres
-def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_dataset(
+def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_rows(
     pg_world: World, pg_dsn: str, tmp_path: Path
 ) -> None:
     with RunningSimulator(pg_world, FAST) as simulator:
         settings = TEST_SYNC.model_copy(update={"since": pg_world.config.start})
         runs = sync(pg_world, simulator.base_url, tmp_path, "postgres", pg_dsn, settings=settings)
     assert {r.status for r in runs} == {"ok"}
+    everyone = Warehouse(raw_dataset(), pg_dsn=pg_dsn)
+    assert set(nested_rows_not_matching_their_root(everyone).values()) == {0}
     for account in pg_world.sellers:
-        w = Warehouse(dataset_name(seller_config(account, "http://unused")), pg_dsn=pg_dsn)
-        for table in w.tables():
-            if table.startswith("_dlt") or "__" in table:
-                continue
-            assert w.rows(f"select distinct seller_id from {{s}}.{table}") == [
-                (account.seller_id,)
-            ], table
+        w = Warehouse(raw_dataset(), pg_dsn=pg_dsn, seller_id=account.seller_id)
         assert_matches_truth(w, seller_truth(pg_world, account))
-        assert set(nested_rows_without_their_roots_load_id(w).values()) == {0}
         # what the incremental marts find new rows by (extract/raw_indexes.py)
         indexed = w.rows(
             f"select tablename, indexdef from pg_indexes where schemaname = '{w.schema}'"
@@ -230,7 +214,7 @@ def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_dataset(
         assert ("orders__order_items", "_dlt_parent_id") in by_table
         assert ("orders__order_items", "_dlt_root_load_id") in by_table
         assert ("shipment_events__shipment_item_list", "_dlt_parent_id") in by_table
-        assert ("fba_shipments", "shipment_id, shipment_item_id") in by_table
+        assert ("fba_shipments", "seller_id, shipment_id, shipment_item_id") in by_table
 
 
 def test_malformed_report_rows_are_kept_counted_and_reported(tmp_path: Path) -> None:

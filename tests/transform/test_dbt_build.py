@@ -17,12 +17,12 @@ import duckdb
 import pytest
 import requests
 
-from extract.pipeline import dataset_name
+from extract.layout import raw_dataset
 from simulator.config import FaultConfig, SimulatorSettings
 from simulator.server import RunningSimulator
 from simulator.truth import seller_truth
 from simulator.world import World
-from tests.extract.conftest import FAST, NOW, WORLD, seller_config, sync
+from tests.extract.conftest import FAST, NOW, WORLD, sync
 from tests.transform.conftest import (
     MARTS,
     duckdb_query,
@@ -152,7 +152,7 @@ def test_an_incremental_build_equals_a_full_refresh(duckdb_scenario: DuckDbScena
 NEW_LOAD = "9999999999.0000001"  # after every real load id
 
 
-def _bad_return_fixed_and_another_broken_in_a_new_load(path: Path, raw: str) -> None:
+def _bad_return_fixed_and_another_broken_in_a_new_load(path: Path, raw: str, mine: str) -> None:
     """What a later sync does when Amazon sends records again: dlt replaces them, stamped
     with the new load. Here the bad quantity comes back as 7, and another row goes bad."""
     with duckdb.connect(str(path)) as connection:
@@ -163,7 +163,7 @@ def _bad_return_fixed_and_another_broken_in_a_new_load(path: Path, raw: str) -> 
         connection.execute(
             f"update {raw}.customer_returns set quantity = 'three', _dlt_load_id = '{NEW_LOAD}'"
             " where license_plate_number ="
-            f" (select max(license_plate_number) from {raw}.customer_returns)"
+            f" (select max(license_plate_number) from {raw}.customer_returns where {mine})"
         )
         connection.execute(
             f"insert into {raw}._dlt_loads (load_id, schema_name, status, inserted_at)"
@@ -187,14 +187,15 @@ def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) ->
     with RunningSimulator(world, settings) as simulator:
         _synced_ok(world, simulator.base_url, tmp_path)
     account = world.sellers[0]
-    raw = dataset_name(seller_config(account, "http://unused"))
+    raw = raw_dataset()
+    mine = f"seller_id = '{account.seller_id}'"
     path = tmp_path / "clario.duckdb"
     with duckdb.connect(str(path)) as connection:
         # a value that parses in the extractor's eyes but not as a number in SQL
         connection.execute(
             f"update {raw}.customer_returns set quantity = 'two'"
-            " where license_plate_number ="
-            f" (select min(license_plate_number) from {raw}.customer_returns)"
+            f" where {mine} and license_plate_number ="
+            f" (select min(license_plate_number) from {raw}.customer_returns where {mine})"
         )
     duckdb_runner(tmp_path)("build", sellers=_seller_ids(world))
     query = duckdb_query(path)
@@ -207,9 +208,9 @@ def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) ->
     )
     expected: dict[str, int] = {}
     for other in world.sellers:
-        schema = dataset_name(seller_config(other, "http://unused"))
         for resource, count in query(
-            f"select resource, count(*) from {schema}.rejected_rows group by 1", []
+            f"select resource, count(*) from {raw}.rejected_rows where seller_id = ? group by 1",
+            [other.seller_id],
         ):
             expected[f"{other.seller_id}/{resource}"] = count
     assert expected and rejected == expected
@@ -221,14 +222,16 @@ def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) ->
     assert failed == [(account.seller_id, "customer_returns", 1)]
     good_units = query(
         f"select sum(cast(quantity as integer)) from {raw}.customer_returns"
-        " where quantity <> 'two'",
+        f" where quantity <> 'two' and {mine}",
         [],
     )[0][0]
     mart_units = query(
         "select sum(returned_quantity) from main.returns where seller_id = ?", [account.seller_id]
     )[0][0]
     assert mart_units == good_units
-    outbound = query(f"select count(distinct shipment_id) from {raw}.fba_shipments", [])[0][0]
+    outbound = query(
+        f"select count(distinct shipment_id) from {raw}.fba_shipments where {mine}", []
+    )[0][0]
     assert (
         query(
             "select count(*) from main.shipments where seller_id = ? and direction = 'outbound'",
@@ -236,7 +239,7 @@ def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) ->
         )[0][0]
         == outbound
     )
-    _bad_return_fixed_and_another_broken_in_a_new_load(path, raw)
+    _bad_return_fixed_and_another_broken_in_a_new_load(path, raw, mine)
     duckdb_runner(tmp_path)("build", sellers=_seller_ids(world))
     failed = query(
         "select seller_id, resource, row_count from main.rejected_rows_summary"
@@ -244,7 +247,9 @@ def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) ->
         [],
     )
     assert failed == [(account.seller_id, "customer_returns", 1)]
-    newly_bad = query(f"select max(license_plate_number) from {raw}.customer_returns", [])[0][0]
+    newly_bad = query(
+        f"select max(license_plate_number) from {raw}.customer_returns where {mine}", []
+    )[0][0]
     failing = query(
         "select record_key from main.int_failed_casts_by_record where failed_rows > 0", []
     )
@@ -255,7 +260,7 @@ def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) ->
         "select sum(returned_quantity) from main.returns where seller_id = ?", [account.seller_id]
     ) == query(
         f"select sum(cast(quantity as integer)) from {raw}.customer_returns"
-        " where quantity <> 'three'",
+        f" where quantity <> 'three' and {mine}",
         [],
     ), "the fixed row's units are in the returns, the newly bad row's are not"
     assert query(

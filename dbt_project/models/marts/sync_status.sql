@@ -115,7 +115,8 @@ final as (
         on
             latest.seller_id = failures.seller_id
             and latest.data_set = failures.data_set
-    left join sellers
+    -- the warehouse's sellers only: a removed seller's history stays in sync_runs
+    inner join sellers
         on
             latest.seller_id = sellers.seller_id
 

@@ -1,0 +1,267 @@
+"""Many sellers in one warehouse: extract, full build, incremental build, peak memory.
+
+    .venv/bin/python bench/many_sellers.py [--sellers 1 10 100] [--orders-per-day 4]
+        [--history-days 20] [--targets duckdb postgres] [--rate-scale 1000]
+        [--concurrency 16] [--same-rows] [--work-dir /tmp/clario-many] [--pg-dsn DSN]
+
+For each N in --sellers, on each target:
+1. the simulator (`clario simulator serve`, its own process) serves a world of N sellers
+   with --orders-per-day each, rate limits x --rate-scale;
+2. the real extraction (`extract.pipeline.sync_sellers`, --concurrency sellers at a time)
+   syncs every seller into one raw dataset, in a child process: wall time, peak RSS;
+3. a full `dbt build` as the flow runs it (bench/invoke_dbt.py, in-process dbt);
+4. the simulator's clock moves six hours, the sellers are synced again (one six-hourly
+   batch), and an incremental `dbt build` follows.
+`--same-rows` also runs one seller holding N x --orders-per-day, the same rows in one
+seller: the goal is a full build at N sellers within 2x of that.
+
+It prints one line per N and target: orders, extract seconds and peak MiB, full build,
+incremental build (and its ratio to the full build), and the builds' peak MiB (on DuckDB
+the engine runs inside dbt's process, so that is the warehouse's memory too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import psycopg2
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT = ROOT / "dbt_project"
+CLARIO = str(Path(sys.executable).with_name("clario"))
+NOW = datetime(2026, 11, 28, tzinfo=UTC)
+SYNC_BUILD_OPTIONS = ("--exclude-resource-type", "unit_test")
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_mib: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def timed(command: list[str], env: dict[str, str]) -> tuple[Measured, str]:
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["/usr/bin/time", "-v", *command], env=env, capture_output=True, text=True, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(
+            f"{' '.join(command[:3])} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+        )
+    peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
+    invoke = re.search(r"dbt invoke took ([\d.]+) s", done.stderr)
+    seconds = float(invoke.group(1)) if invoke else elapsed
+    return Measured(seconds, int(peak.group(1)) // 1024 if peak else -1), done.stdout
+
+
+def child_sync(spec_path: str) -> None:
+    """Runs in the child process: sync every seller of the sellers file once."""
+    from extract.pipeline import sync_sellers
+    from extract.spapi.config import load_sellers
+    from extract.sync_settings import SyncSettings
+
+    spec = json.loads(Path(spec_path).read_text())
+    runs = sync_sellers(
+        load_sellers(Path(spec["sellers_file"])),
+        spec["target"],
+        Path(spec["data_dir"]),
+        postgres_dsn=spec.get("pg_dsn"),
+        settings=SyncSettings(since=datetime.fromisoformat(spec["since"]), report_poll_seconds=0.2),
+        max_workers=spec["concurrency"],
+        client_options={"timeout": 30},
+    )
+    failed = [r.summary() for r in runs if r.status != "ok"]
+    if failed:
+        raise SystemExit(f"{len(failed)} data sets failed: {failed[:3]}")
+
+
+def dbt_env(target: str, data_dir: Path, pg_dsn: str) -> dict[str, str]:
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
+    if target == "duckdb":
+        return {**env, "CLARIO_DUCKDB_PATH": str(data_dir / "clario.duckdb")}
+    parts = urlsplit(pg_dsn)
+    return {
+        **env,
+        "CLARIO_PG_HOST": parts.hostname or "127.0.0.1",
+        "CLARIO_PG_PORT": str(parts.port or 5432),
+        "CLARIO_PG_USER": parts.username or "postgres",
+        "CLARIO_PG_PASSWORD": parts.password or "",
+        "CLARIO_PG_DATABASE": parts.path.lstrip("/") or "postgres",
+        "CLARIO_PG_SCHEMA": "clario_many_bench",
+    }
+
+
+def dbt(target: str, data_dir: Path, env: dict[str, str], *args: str) -> Measured:
+    command = [
+        sys.executable,
+        str(ROOT / "bench" / "invoke_dbt.py"),
+        *args,
+        "--project-dir",
+        str(DBT_PROJECT),
+        "--profiles-dir",
+        str(DBT_PROJECT),
+        "--target",
+        target,
+        "--target-path",
+        str(data_dir / "dbt_target"),
+        "--log-path",
+        str(data_dir / "dbt_logs"),
+    ]
+    return timed(command, env)[0]
+
+
+def drop_postgres(pg_dsn: str) -> None:
+    with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+        for schema in ("clario_many_bench", "raw_many_bench", "raw_many_bench_staging"):
+            cursor.execute(f'drop schema if exists "{schema}" cascade')
+        for schema in ("audit_many_bench", "audit_many_bench_staging"):
+            cursor.execute(f'drop schema if exists "{schema}" cascade')
+
+
+def run_one(
+    args: argparse.Namespace, sellers: int, orders_per_day: int, target: str
+) -> dict[str, Any]:
+    work = args.work_dir / f"{target}-{sellers}x{orders_per_day}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    data_dir = work / "data"
+    env = dbt_env(target, data_dir, args.pg_dsn)
+    if target == "postgres":
+        # the bench's own datasets, so it never touches another warehouse's
+        env |= {"CLARIO_RAW_SCHEMA": "raw_many_bench", "CLARIO_AUDIT_SCHEMA": "audit_many_bench"}
+        drop_postgres(args.pg_dsn)
+    world = [
+        "--seed", "5", "--sellers", str(sellers), "--history-days", str(args.history_days),
+        "--orders-per-day", str(orders_per_day), "--now", NOW.isoformat(),
+    ]  # fmt: skip
+    port = free_port()
+    simulator = subprocess.Popen(
+        [CLARIO, "simulator", "serve", "--port", str(port), "--rate-scale", str(args.rate_scale),
+         "--report-delay", "0.2", *world],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                requests.get(base + "/_simulator/health", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        listed = subprocess.run(
+            [CLARIO, "simulator", "sellers", *world, "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        accounts = json.loads(listed.stdout)
+        sellers_file = work / "sellers.toml"
+        sellers_file.write_text(
+            "".join(
+                f'[[sellers]]\nseller_id = "{a["seller_id"]}"\nregion = "NA"\n'
+                f"marketplace_ids = {json.dumps(a['marketplace_ids'])}\n"
+                f'endpoint = "{base}"\ntoken_url = "{base}/auth/o2/token"\n'
+                f'[sellers.credentials]\nclient_id = "{a["client_id"]}"\n'
+                f'client_secret = "{a["client_secret"]}"\nrefresh_token = "{a["refresh_token"]}"\n'
+                for a in accounts
+            )
+        )
+        spec = {
+            "sellers_file": str(sellers_file),
+            "target": target,
+            "data_dir": str(data_dir),
+            "pg_dsn": args.pg_dsn if target == "postgres" else None,
+            "since": (NOW - timedelta(days=args.history_days)).isoformat(),
+            "concurrency": args.concurrency,
+        }
+        spec_path = work / "spec.json"
+        spec_path.write_text(json.dumps(spec))
+        child = [sys.executable, __file__, "--child-sync", str(spec_path)]
+        extract, _ = timed(child, env)
+        dbt(target, data_dir, env, "parse")
+        full = dbt(target, data_dir, env, "build", *SYNC_BUILD_OPTIONS, "--full-refresh")
+        requests.post(
+            base + "/_simulator/clock",
+            json={"now": (NOW + timedelta(hours=6)).isoformat()},
+            timeout=10,
+        )
+        batch, _ = timed(child, env)
+        incremental = dbt(target, data_dir, env, "build", *SYNC_BUILD_OPTIONS)
+    finally:
+        simulator.send_signal(signal.SIGTERM)
+        simulator.wait(timeout=30)
+    return {
+        "target": target,
+        "sellers": sellers,
+        "orders_per_day": orders_per_day,
+        "extract": extract,
+        "batch": batch,
+        "full": full,
+        "incremental": incremental,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--child-sync", help=argparse.SUPPRESS)
+    parser.add_argument("--sellers", type=int, nargs="+", default=[1, 10, 100])
+    parser.add_argument("--orders-per-day", type=int, default=4)
+    parser.add_argument("--history-days", type=int, default=20)
+    parser.add_argument("--targets", nargs="+", default=["duckdb", "postgres"])
+    parser.add_argument("--rate-scale", type=float, default=1000)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--same-rows", action="store_true")
+    parser.add_argument("--work-dir", type=Path, default=Path("/tmp/clario-many"))
+    parser.add_argument(
+        "--pg-dsn",
+        default=os.environ.get("CLARIO_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test"),
+    )
+    args = parser.parse_args()
+    if args.child_sync:
+        child_sync(args.child_sync)
+        return
+    plans = [(n, args.orders_per_day) for n in args.sellers]
+    if args.same_rows:
+        plans += [(1, n * args.orders_per_day) for n in args.sellers if n > 1]
+    print(
+        f"{'target':<9}{'sellers':>8}{'orders/d':>9}{'extract s':>10}{'MiB':>6}{'batch s':>9}"
+        f"{'full s':>8}{'MiB':>6}{'incr s':>8}{'MiB':>6}{'ratio':>7}",
+        flush=True,
+    )
+    for target in args.targets:
+        for sellers, per_day in plans:
+            r = run_one(args, sellers, per_day, target)
+            full, incremental = r["full"], r["incremental"]
+            print(
+                f"{target:<9}{sellers:>8}{per_day:>9}{r['extract'].seconds:>10.1f}"
+                f"{r['extract'].peak_mib:>6}{r['batch'].seconds:>9.1f}{full.seconds:>8.1f}"
+                f"{full.peak_mib:>6}{incremental.seconds:>8.1f}{incremental.peak_mib:>6}"
+                f"{incremental.seconds / full.seconds:>7.1%}",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,179 @@
+"""Many sellers in one warehouse, on both engines: sync, build, remove one, build again.
+
+A world of 50 small sellers goes through the real extraction (simulator over loopback,
+one raw dataset for all) and a `dbt build` that finds the sellers in the warehouse (no
+vars). Every seller's marts must equal its own truth: a row of one seller under another
+would change two sellers' figures. Two sellers carry hostile user ids: they must arrive in
+the marts as the exact text, and change nothing else. Then `clario sellers remove` deletes
+one seller everywhere, and the next build leaves the others as they were.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+
+from extract.layout import audit_dataset, raw_dataset
+from extract.pipeline import sync_sellers
+from extract.sync_settings import SyncSettings
+from flows.transform import profile_environment
+from simulator.config import SimulatorSettings, WorldConfig
+from simulator.server import RunningSimulator
+from simulator.truth import seller_truth
+from simulator.world import World
+from tests.extract.conftest import TEST_CLIENT, seller_config
+from tests.transform.conftest import DbtRunner, duckdb_query, duckdb_runner, postgres_query
+from tests.transform.marts_check import mart_figures, truth_figures
+
+pytestmark = pytest.mark.slow
+
+CLARIO = str(Path(sys.executable).with_name("clario"))
+NOW = datetime(2026, 11, 28, tzinfo=UTC)
+WORLD = WorldConfig(seed=11, sellers=50, history_days=8, orders_per_day=2, now=NOW)
+HOSTILE_USERS = {
+    0: "x' || (select count(*) from raw_spapi.orders) || '",
+    1: "o'brien",
+}
+
+
+def _sync(world: World, base_url: str, data_dir: Path, **options: Any) -> None:
+    sellers = [
+        seller_config(a, base_url).model_copy(
+            update={"user_id": HOSTILE_USERS.get(a.index, f"user-{a.index}")}
+        )
+        for a in world.sellers
+    ]
+    runs = sync_sellers(
+        sellers,
+        settings=SyncSettings(since=world.config.start, report_poll_seconds=0.1),
+        client_options=TEST_CLIENT,
+        max_workers=16,
+        retry_backoff_seconds=0.1,
+        data_dir=data_dir,
+        **options,
+    )
+    assert {r.status for r in runs} == {"ok"}, [r.summary() for r in runs if r.failed][:3]
+
+
+def _check_every_seller(world: World, query: Any, schema: str, placeholder: str) -> None:
+    for account in world.sellers:
+        marts = mart_figures(query, schema, account.seller_id, placeholder)
+        assert marts == truth_figures(seller_truth(world, account)), account.seller_id
+    users = dict(query(f"select seller_id, min(user_id) from {schema}.orders group by 1", []))
+    assert users == {
+        a.seller_id: HOSTILE_USERS.get(a.index, f"user-{a.index}") for a in world.sellers
+    }
+
+
+def _remove(seller_id: str, *options: str, env: dict[str, str] | None = None) -> str:
+    done = subprocess.run(
+        [CLARIO, "sellers", "remove", seller_id, "--yes", *options],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
+def _rows_of(query: Any, seller_id: str, schemas: list[str], placeholder: str) -> int:
+    """Rows naming the seller in every table of `schemas` that has a `seller_id`."""
+    listed = ", ".join(f"'{schema}'" for schema in schemas)
+    tables = query(
+        "select c.table_schema, c.table_name from information_schema.columns as c"
+        " join information_schema.tables as t"
+        "   on t.table_schema = c.table_schema and t.table_name = c.table_name"
+        f" where c.column_name = 'seller_id' and c.table_schema in ({listed})"
+        " and t.table_type = 'BASE TABLE'",
+        [],
+    )
+    assert tables, schemas
+    return sum(
+        query(f'select count(*) from "{s}"."{t}" where seller_id = {placeholder}', [seller_id])[0][
+            0
+        ]
+        for s, t in tables
+    )
+
+
+@pytest.fixture(scope="module")
+def world() -> World:
+    return World(WORLD)
+
+
+@pytest.fixture(scope="module")
+def simulator(world: World) -> Iterator[RunningSimulator]:
+    with RunningSimulator(world, SimulatorSettings(rate_scale=1000, report_delay_seconds=0.1)) as s:
+        yield s
+
+
+def test_fifty_sellers_into_duckdb(
+    world: World, simulator: RunningSimulator, tmp_path: Path
+) -> None:
+    _sync(world, simulator.base_url, tmp_path, destination_kind="duckdb")
+    dbt = duckdb_runner(tmp_path)
+    dbt("build", sellers=[])
+    query = duckdb_query(tmp_path / "clario.duckdb")
+    _check_every_seller(world, query, "main", "?")
+    gone = world.sellers[2].seller_id
+    out = _remove(gone, "--data-dir", str(tmp_path))
+    assert f"Removed seller {gone}" in out
+    assert _rows_of(query, gone, [raw_dataset(), "main", audit_dataset()], "?") == 0
+    assert not (tmp_path / "pipelines" / f"clario_seller_{gone.lower()}").exists()
+    dbt("build", sellers=[])
+    assert query("select count(*) from main.orders where seller_id = ?", [gone]) == [(0,)]
+    for account in world.sellers[:5]:
+        if account.seller_id != gone:
+            marts = mart_figures(query, "main", account.seller_id, "?")
+            assert marts == truth_figures(seller_truth(world, account))
+    removals = query(f"select seller_id from {audit_dataset()}.seller_removals", [])
+    assert removals == [(gone,)]
+
+
+@pytest.mark.postgres
+def test_fifty_sellers_into_postgres(
+    world: World,
+    simulator: RunningSimulator,
+    tmp_path: Path,
+    pg_dsn: str,
+    pg_datasets: tuple[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    marts = f"clario_many_{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("CLARIO_PG_SCHEMA", marts)
+    try:
+        _sync(world, simulator.base_url, tmp_path, destination_kind="postgres", postgres_dsn=pg_dsn)
+        dbt = DbtRunner(
+            "postgres", tmp_path / "dbt", profile_environment("postgres", tmp_path, pg_dsn)
+        )
+        dbt("build", sellers=[])
+        query = postgres_query(pg_dsn)
+        _check_every_seller(world, query, marts, "%s")
+        gone = world.sellers[3].seller_id
+        _remove(gone, "--destination", "postgres", "--pg-dsn", pg_dsn, "--data-dir", str(tmp_path))
+        raw, audit = pg_datasets
+        assert _rows_of(query, gone, [raw, f"{raw}_staging", marts, audit], "%s") == 0
+        state = query(
+            f"select count(*) from {raw}._dlt_pipeline_state where pipeline_name = %s",
+            [f"clario_seller_{gone.lower()}"],
+        )
+        assert state == [(0,)]
+        dbt("build", sellers=[])
+        assert query(f"select count(*) from {marts}.orders where seller_id = %s", [gone]) == [(0,)]
+        other = world.sellers[4]
+        assert mart_figures(query, marts, other.seller_id, "%s") == truth_figures(
+            seller_truth(world, other)
+        )
+    finally:
+        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+            cursor.execute(f'drop schema if exists "{marts}" cascade')
