@@ -21,7 +21,7 @@ Derived from the ledger (`simulator.ledger`) so both always agree, at any time t
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -116,7 +116,17 @@ def researching(world: World, seller: SellerAccount, t: datetime) -> dict[str, d
 
 
 def summaries(world: World, seller: SellerAccount, t: datetime) -> list[Summary]:
-    """Every catalog SKU's inventory at t, in catalog order."""
+    """Every catalog SKU's inventory at t, in catalog order (the last answer is cached)."""
+    ledger = world.inventory_ledger(seller)
+    cached = ledger.summaries_cache
+    if cached is not None and cached[0] == t:
+        return [replace(s) for s in cached[1]]  # type: ignore[attr-defined]
+    found = _summaries(world, seller, t)
+    ledger.summaries_cache = (t, [replace(s) for s in found])
+    return found
+
+
+def _summaries(world: World, seller: SellerAccount, t: datetime) -> list[Summary]:
     ledger = world.inventory_ledger(seller)
     balances = ledger.balances_at(t)
     changes = ledger.last_changes(t)

@@ -446,6 +446,9 @@ class SellerLedger:
         self._last_change: dict[int, dict[str, datetime]] = {}  # day ordinal -> sku -> time
         self._built_until = world.first_day - timedelta(days=1)
         self.opening: dict[Key, int] = {}
+        self._day_rows: dict[date, list[LedgerEvent]] = {}
+        # getInventorySummaries pages ask for the same moment again and again.
+        self.summaries_cache: tuple[datetime, object] | None = None
         self._build_opening()
 
     # -- events by day -------------------------------------------------------------------
@@ -555,13 +558,25 @@ class SellerLedger:
             current += timedelta(days=1)
         return balances
 
+    def events_on(self, day: date) -> list[LedgerEvent]:
+        """One day's rows in time order; the last few days asked for are kept."""
+        with self._lock:
+            cached = self._day_rows.get(day)
+        if cached is not None:
+            return cached
+        rows = next(self.events_on_days(day, day), (day, []))[1]
+        with self._lock:
+            while len(self._day_rows) >= 4:
+                self._day_rows.pop(next(iter(self._day_rows)))
+            self._day_rows[day] = rows
+        return rows
+
     def balances_at(self, t: datetime) -> dict[Key, int]:
         """Warehouse balances just after `t` (rows at or before `t` applied)."""
         balances = self.balances_before(t.date())
-        for _, events in self.events_on_days(t.date(), t.date()):
-            for event in events:
-                if event.at <= t:
-                    balances[(event.product.sku, event.disposition)] += event.quantity
+        for event in self.events_on(t.date()):
+            if event.at <= t:
+                balances[(event.product.sku, event.disposition)] += event.quantity
         return balances
 
     def last_changes(self, t: datetime) -> dict[str, datetime]:
@@ -572,8 +587,7 @@ class SellerLedger:
         while current < t.date():
             latest.update(self._last_change.get(current.toordinal(), {}))
             current += timedelta(days=1)
-        for _, events in self.events_on_days(t.date(), t.date()):
-            for event in events:
-                if event.at <= t:
-                    latest[event.product.sku] = event.at
+        for event in self.events_on(t.date()):
+            if event.at <= t:
+                latest[event.product.sku] = event.at
         return latest
