@@ -90,7 +90,7 @@ def serve(
         Path | None, typer.Option(help="Append every request as JSON lines here.")
     ] = None,
 ) -> None:
-    """Serve the simulated SP-API (LWA, Orders, Reports, Finances, Inbound) over HTTP."""
+    """Serve the simulated SP-API (LWA, Orders, Reports, Finances, Inbound, Inventory) over HTTP."""
     from simulator.server import serve as run_server
     from simulator.world import World
 
