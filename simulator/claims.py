@@ -5,8 +5,10 @@ ledger detail report, the customer returns, reimbursements and orders reports), 
 `claims` mart can reproduce it exactly. Four claim types:
 
 - `inbound_shortfall`: one per CLOSED inbound shipment x SKU with QuantityShipped >
-  QuantityReceived. Units affected = the difference. Event time = the shipment's close
-  (the LastUpdated time at which it became CLOSED). Window: 15-60 days after.
+  QuantityReceived. Units affected = the difference. Event time = the shipment's last
+  Receipts row in the ledger (Reference ID = the shipment id): the moment it closed, as
+  Inbound v0 shows no close date (in the rare shipment whose units all arrived before
+  the close, its last receipt). Window: 15-60 days after.
 - `warehouse_lost`: one per ledger Adjustments row with reason M (misplaced). Units
   affected = its units minus the units found (reason F) matched to it. Window: 0-60 days
   after the row's date.
@@ -57,6 +59,7 @@ from simulator.ledger import (
     SELLABLE,
     LedgerEvent,
     damage_of_reimbursed,
+    receipt_events,
 )
 
 if TYPE_CHECKING:
@@ -222,17 +225,13 @@ def _inbound_claims(
     for shipment in world.inbound_shipments(seller):
         if shipment.status_at(t) != "CLOSED" or shipment.closed_at is None:
             continue
+        # The close as the ledger shows it: the shipment's last Receipts row.
+        closed_at = max(e.at for e in receipt_events(shipment))
         for item in shipment.items:
             short = item.quantity_shipped - shipment.received_at(item, t)
             if short > 0:
                 claims.append(
-                    Claim(
-                        "inbound_shortfall",
-                        item.product,
-                        shipment.shipment_id,
-                        shipment.closed_at,
-                        short,
-                    )
+                    Claim("inbound_shortfall", item.product, shipment.shipment_id, closed_at, short)
                 )
     _allocate(claims, _credits(reimbursements, "Lost_Inbound"))
     return claims

@@ -187,3 +187,12 @@ def truth(
             f"  refunds      {refunds['count']} ({refunds['without_return']} without return)"
         )
         typer.echo(f"  settlements  {lines} lines, {seller['settlement_periods']['count']} periods")
+        stock, claims = seller["inventory"], seller["claims"]
+        typer.echo(
+            f"  inventory    {stock['total_quantity']} units, {stock['by_disposition']}, "
+            f"{seller['inventory_ledger']['rows']} ledger rows"
+        )
+        typer.echo(
+            f"  claims       {claims['count']} {claims['by_status']}, claimable "
+            f"{claims['claimable']['count']} worth {claims['claimable']['estimated_value_owed']}"
+        )

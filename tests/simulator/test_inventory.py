@@ -266,6 +266,7 @@ def test_ledger_summary_balances_add_up_and_chain(
         )
     )
     assert len(monthly) < len(rows)
+    assert any(int(r["In Transit Between Warehouses"]) > 0 for r in rows)
     assert sum(int(r["Receipts"]) for r in monthly) == sum(int(r["Receipts"]) for r in rows)
     refused = client.call(
         "POST",
@@ -337,3 +338,44 @@ def test_claims_agree_with_the_reimbursements_report(
         unreconciled = int(row["Unreconciled Quantity"])
         claim = lost.get(row["Reference ID"])
         assert unreconciled == (claim["units_owed"] if claim else 0)
+
+
+def test_inbound_claims_start_at_the_close_the_ledger_shows(world: World) -> None:
+    from simulator.claims import seller_claims
+
+    seller = world.sellers[0]
+    closed = {s.shipment_id: s.closed_at for s in world.inbound_shipments(seller)}
+    claims = [
+        c
+        for c in seller_claims(world, seller, world.horizon)
+        if c.claim_type == "inbound_shortfall"
+    ]
+    assert claims
+    assert all(c.event_at == closed[c.reference] for c in claims)
+
+
+def test_the_clock_moves_claims_through_their_windows() -> None:
+    """A month later: refunds ripen into claims, old ones expire, stock stays consistent."""
+    world = World(CONFIG)
+    seller = world.sellers[0]
+    before = {
+        (c["claim_type"], c["reference"], c["sku"]): c
+        for c in seller_truth(world, seller)["claims"]["candidates"]
+    }
+    later = NOW + timedelta(days=30)
+    with RunningSimulator(world, SimulatorSettings(rate_scale=1000)) as running:
+        answer = requests.post(
+            running.base_url + "/_simulator/clock", json={"now": later.isoformat()}, timeout=5
+        )
+        assert answer.status_code == 200
+        truth = seller_truth(world, seller)
+        client = Client(running.base_url, seller)
+        found = _all_summaries(client, details="true")
+    assert sum(s["totalQuantity"] for s in found) == truth["inventory"]["total_quantity"]
+    assert all(s["inventoryDetails"]["fulfillableQuantity"] >= 0 for s in found)
+    after = {(c["claim_type"], c["reference"], c["sku"]): c for c in truth["claims"]["candidates"]}
+    assert set(before) <= set(after)
+    moves = Counter((before[k]["status"], after[k]["status"]) for k in before)
+    assert moves[("too_early", "open")] + moves[("too_early", "reimbursed")] > 0, moves
+    assert sum(n for (old, new), n in moves.items() if old != "expired" and new == "expired") > 0
+    assert all(old != "reimbursed" or new == "reimbursed" for old, new in moves)
