@@ -7,9 +7,10 @@ identical for a given seed:
 - Receipts: inbound shipment units received (Fulfillment Inbound v0 `QuantityReceived`):
   the units received while RECEIVING at `receiving_at`, the rest at `closed_at`.
 - Shipments: shipped FBA order items, negative, at `shipped_at` (reference = shipment id).
-- CustomerReturns: each customer return batch, at `returned_at`, in the disposition the
-  returns report shows (its DAMAGED, Amazon's fault, is WAREHOUSE_DAMAGED here). Unsellable
-  returned units are disposed of (Adjustments, reason D) 3-14 days later.
+- CustomerReturns: each customer return batch, at `returned_at` (reference = the order
+  id), in the disposition the returns report shows (its DAMAGED, Amazon's fault, is
+  WAREHOUSE_DAMAGED here). Unsellable returned units are disposed of (Adjustments,
+  reason D, reference = the return's license plate) 3-14 days later.
 - Adjustments: units misplaced (reason M, negative) and some found again (F, positive);
   units damaged in the warehouse (a negative SELLABLE row and a positive WAREHOUSE_DAMAGED
   row with the same reason code, 6 or E) and disposed of later (D).
@@ -25,7 +26,8 @@ marketplace's, where inbound shipments go); orders of every marketplace ship fro
 opening balance on the world's first day is the smallest that keeps every balance from
 going negative over the history and LOOKAHEAD days after the configured clock (customer
 shipments counted from the purchase, so reserved units are always on hand), plus a seeded
-buffer for sellable stock. It is a function of the configuration only.
+buffer for sellable stock. It is a function of the configuration only; a clock moved
+more than LOOKAHEAD past the configured one may see a balance the opening did not cover.
 """
 
 from __future__ import annotations
@@ -345,7 +347,7 @@ def refund_reimbursements(
             out.append(
                 _reimbursement(
                     seed,
-                    refund.adjustment_item_id,
+                    f"{order.order_id}/{refund.adjustment_item_id}",
                     generate.midnight(day) + timedelta(minutes=rng.randint(0, 1439)),
                     "CustomerReturn",
                     order.marketplace_id,
@@ -385,7 +387,6 @@ def order_events(order: Order) -> Iterator[LedgerEvent]:
             order.order_id,
             ret.fulfillment_center,
             disposition,
-            ret.detailed_disposition,
         )
         if disposition != SELLABLE:
             rng = random.Random(f"{ret.license_plate}:disposal")
