@@ -16,6 +16,9 @@ visible horizon):
   (non-zero ones), `by_disposition` their sums.
 - inventory_ledger: every GET_LEDGER_DETAIL_VIEW_DATA row from the world's first day to
   the horizon, counted by Event Type and (Adjustments) by Reason; `units` sums Quantity.
+  `summary_last_day` is the last whole day GET_LEDGER_SUMMARY_VIEW_DATA covers (the day
+  before the horizon's) and `summary_ending_balances` its Ending Warehouse Balance per
+  SKU x disposition (non-zero ones).
 - claims: claim candidates as `simulator.claims` defines them (types, matching, windows,
   statuses, estimated value owed), as of the horizon.
 """
@@ -23,6 +26,7 @@ visible horizon):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -315,10 +319,25 @@ def _inventory_ledger(world: World, seller: SellerAccount) -> dict[str, Any]:
             reason = by_reason.setdefault(event.reason, {"rows": 0, "units": 0})
             reason["rows"] += 1
             reason["units"] += event.quantity
+    # The last whole day GET_LEDGER_SUMMARY_VIEW_DATA covers, and its ending balances.
+    last_day = t.date() - timedelta(days=1)
+    ending = world.inventory_ledger(seller).balances_before(last_day + timedelta(days=1))
+    by_disposition: Counter[str] = Counter()
+    for (_, disposition), quantity in ending.items():
+        by_disposition[disposition] += quantity
     return {
         "rows": rows,
         "by_event_type": dict(sorted(by_type.items())),
         "adjustments_by_reason": dict(sorted(by_reason.items())),
+        "summary_last_day": last_day.isoformat(),
+        "summary_ending_by_disposition": dict(
+            sorted((k, v) for k, v in by_disposition.items() if v)
+        ),
+        "summary_ending_balances": [
+            {"sku": sku, "disposition": disposition, "quantity": quantity}
+            for (sku, disposition), quantity in sorted(ending.items())
+            if quantity
+        ],
     }
 
 

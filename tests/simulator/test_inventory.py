@@ -140,6 +140,12 @@ def test_summaries_validate_page_and_match_the_truth(
     token = plain["pagination"]["nextToken"]
     wrong = client.call("GET", SUMMARIES, _params(details="true", nextToken=token))
     assert wrong.status_code == 400
+    # The model: "The string token will expire 30 seconds after being created."
+    monkeypatch.setattr(route, "TOKEN_TTL_SECONDS", 0.0)
+    stale = client.get(SUMMARIES, _params())["pagination"]["nextToken"]
+    time.sleep(0.01)
+    expired = client.call("GET", SUMMARIES, _params(nextToken=stale))
+    assert expired.status_code == 400 and "expired" in expired.text
 
 
 def test_summary_filters(client: Client, world: World) -> None:
@@ -252,6 +258,16 @@ def test_ledger_summary_balances_add_up_and_chain(
                 assert int(row["Starting Warehouse Balance"]) == ending.get(key, 0), row
             ending[key] = int(row["Ending Warehouse Balance"])
         assert min(int(r["Ending Warehouse Balance"]) for r in per_day[day]) >= 0
+    last_day = datetime.strptime(days[-1], "%m/%d/%Y").date()
+    assert last_day.isoformat() == truth["inventory_ledger"]["summary_last_day"]
+    assert sorted(
+        (r["MSKU"], r["Disposition"], int(r["Ending Warehouse Balance"]))
+        for r in per_day[days[-1]]
+        if int(r["Ending Warehouse Balance"])
+    ) == sorted(
+        (b["sku"], b["disposition"], b["quantity"])
+        for b in truth["inventory_ledger"]["summary_ending_balances"]
+    )
     # The detail's rows over the same days add up to the summary's event columns.
     _, detail = _rows(_report(client, "GET_LEDGER_DETAIL_VIEW_DATA", start, end))
     last = datetime.strptime(days[-1], "%m/%d/%Y").replace(tzinfo=UTC) + timedelta(days=1)
