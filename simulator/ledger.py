@@ -35,7 +35,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -454,10 +454,17 @@ class SellerLedger:
 
     # -- events by day -------------------------------------------------------------------
 
-    def events_between(self, first: date, last: date) -> Iterator[LedgerEvent]:
-        """Every ledger row happening on days first..last, in no particular order."""
+    def events_between(
+        self, first: date, last: date, on_order: Callable[[Order], None] | None = None
+    ) -> Iterator[LedgerEvent]:
+        """Every ledger row happening on days first..last, in no particular order.
+
+        `on_order` sees every order read on the way (so one pass can do more with them).
+        """
         world, seed = self.world, self.world.config.seed
         for order in world.orders_between(self.seller, first - generate.ORDER_LAG, last):
+            if on_order is not None:
+                on_order(order)
             for event in order_events(order):
                 if first <= event.at.date() <= last:
                     yield event
@@ -492,13 +499,15 @@ class SellerLedger:
         """Opening balances: the smallest that keep every balance >= 0 (see module doc)."""
         config = self.world.config
         last = (config.now + LOOKAHEAD).date()
-        self._extend(last)
         # Guard flows: customer shipments counted at purchase (reserved units are on hand).
         early: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-        for order in self.world.orders_between(self.seller, self.world.first_day, last):
+
+        def count_purchase(order: Order) -> None:
             if order.fulfillment_channel == "AFN" and order.shipped_at is not None:
                 for item in order.items:
                     early[order.purchased_at.date().toordinal()][item.sku] += item.quantity
+
+        self._extend(last, count_purchase)
         running: dict[Key, int] = defaultdict(int)
         lowest: dict[Key, int] = defaultdict(int)
         day = self.world.first_day
@@ -525,13 +534,13 @@ class SellerLedger:
             lowest[(sku, SELLABLE)] -= rng.randint(5, 40)  # a buffer of sellable stock
         self.opening = {key: -low for key, low in sorted(lowest.items()) if low < 0}
 
-    def _extend(self, last: date) -> None:
+    def _extend(self, last: date, on_order: Callable[[Order], None] | None = None) -> None:
         """Daily sums for every day up to `last`: one streaming pass, no rows kept."""
         with self._lock:
             if last <= self._built_until:
                 return
             first = self._built_until + timedelta(days=1)
-            for event in self.events_between(first, last):
+            for event in self.events_between(first, last, on_order):
                 ordinal = event.at.date().toordinal()
                 flows = self._flows.setdefault(ordinal, {})
                 columns = flows.setdefault((event.product.sku, event.disposition), {})
