@@ -90,7 +90,7 @@ def serve(
         Path | None, typer.Option(help="Append every request as JSON lines here.")
     ] = None,
 ) -> None:
-    """Serve the simulated SP-API (LWA, Orders, Reports, Finances, Inbound) over HTTP."""
+    """Serve the simulated SP-API (LWA, Orders, Reports, Finances, Inbound, Inventory) over HTTP."""
     from simulator.server import serve as run_server
     from simulator.world import World
 
@@ -187,3 +187,12 @@ def truth(
             f"  refunds      {refunds['count']} ({refunds['without_return']} without return)"
         )
         typer.echo(f"  settlements  {lines} lines, {seller['settlement_periods']['count']} periods")
+        stock, claims = seller["inventory"], seller["claims"]
+        typer.echo(
+            f"  inventory    {stock['total_quantity']} units, {stock['by_disposition']}, "
+            f"{seller['inventory_ledger']['rows']} ledger rows"
+        )
+        typer.echo(
+            f"  claims       {claims['count']} {claims['by_status']}, claimable "
+            f"{claims['claimable']['count']} worth {claims['claimable']['estimated_value_owed']}"
+        )

@@ -191,6 +191,7 @@ class Reimbursement:
     quantity: int
     amount_per_unit: Decimal
     shipment_id: str  # inbound shipment for Lost_Inbound, empty otherwise
+    order_id: str = ""  # the refunded order for CustomerReturn, empty otherwise
 
     @property
     def amount_total(self) -> Decimal:

@@ -373,7 +373,11 @@ def inbound_on(
 
 
 def reimbursements_for(seed: int, shipment: InboundShipment, currency: str) -> list[Reimbursement]:
-    """Amazon reimburses the units an inbound shipment lost, some days after it closed."""
+    """Amazon reimburses the units an inbound shipment lost, some days after it closed.
+
+    Not always in full: per line, a separate stream decides full (60%), all but one unit
+    (15%) or nothing (25%, left for the seller to claim).
+    """
     if shipment.closed_at is None:
         return []
     rng = random.Random(f"{seed}:{shipment.shipment_id}:reimbursement")
@@ -381,6 +385,11 @@ def reimbursements_for(seed: int, shipment: InboundShipment, currency: str) -> l
     for line, item in enumerate(shipment.items):
         lost = item.quantity_shipped - item.received_final
         if lost <= 0:
+            continue
+        roll = random.Random(f"{seed}:{shipment.shipment_id}:{line}:claim").random()
+        paid = lost if roll < 0.6 else lost - 1 if roll < 0.75 else 0
+        approval_offset = timedelta(days=rng.randint(5, 20), minutes=rng.randint(0, 600))
+        if paid <= 0:
             continue
         out.append(
             Reimbursement(
@@ -390,14 +399,13 @@ def reimbursements_for(seed: int, shipment: InboundShipment, currency: str) -> l
                 case_id=_token(
                     seed, shipment.shipment_id, line, "case", length=10, alphabet="0123456789"
                 ),
-                approved_at=shipment.closed_at
-                + timedelta(days=rng.randint(5, 20), minutes=rng.randint(0, 600)),
+                approved_at=shipment.closed_at + approval_offset,
                 reason="Lost_Inbound",
                 adjustment_type="FBAInventoryReimbursement",
                 marketplace_id=shipment.marketplace_id,
                 currency=currency,
                 product=item.product,
-                quantity=lost,
+                quantity=paid,
                 amount_per_unit=item.product.reimbursement_value,
                 shipment_id=shipment.shipment_id,
             )

@@ -16,6 +16,13 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+from simulator.ledger_reports import (
+    DETAIL_COLUMNS,
+    LEDGER_DETAIL,
+    LEDGER_SUMMARY,
+    SUMMARY_REPORT_COLUMNS,
+)
+
 FULFILLED_SHIPMENTS = "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL"
 CUSTOMER_RETURNS = "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"
 ALL_ORDERS_BY_LAST_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
@@ -263,6 +270,23 @@ FORMATS: dict[str, ReportFormat] = {
             numeric_column="amount",
             enum_column="transaction-type",
             leading_summary_rows=1,
+        ),
+        ReportFormat(
+            LEDGER_DETAIL,
+            DETAIL_COLUMNS,
+            # No range limit is documented for the ledger reports.
+            max_range=None,
+            requestable=True,
+            numeric_column="Quantity",
+            enum_column="Event Type",
+        ),
+        ReportFormat(
+            LEDGER_SUMMARY,
+            SUMMARY_REPORT_COLUMNS,
+            max_range=None,
+            requestable=True,
+            numeric_column="Ending Warehouse Balance",
+            enum_column="Disposition",
         ),
     )
 }

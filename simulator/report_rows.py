@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from simulator import generate
+from simulator import generate, ledger_reports
 from simulator.config import SellerAccount
 from simulator.entities import Order, SettlementGroup
 
@@ -216,7 +216,7 @@ def reimbursements(
                 "approval-date": stamp(r.approved_at),
                 "reimbursement-id": r.reimbursement_id,
                 "case-id": r.case_id,
-                "amazon-order-id": "",
+                "amazon-order-id": r.order_id,
                 "reason": r.reason,
                 "sku": r.product.sku,
                 "fnsku": r.product.fnsku,
@@ -240,6 +240,11 @@ RENDERERS: dict[str, Callable[..., Rows]] = {
     "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA": customer_returns,
     "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL": all_orders_by_last_update,
     "GET_FBA_REIMBURSEMENTS_DATA": reimbursements,
+}
+# Renderers that also take the report's reportOptions (a mapping) as a last argument.
+RENDERERS_WITH_OPTIONS: dict[str, Callable[..., Rows]] = {
+    ledger_reports.LEDGER_DETAIL: ledger_reports.ledger_detail,
+    ledger_reports.LEDGER_SUMMARY: ledger_reports.ledger_summary,
 }
 
 _SETTLEMENT_TRANSACTION = {

@@ -11,14 +11,27 @@ visible horizon):
   ordered; `refund_amount` = principal + tax refunded for returned order x SKU pairs.
 - settlements: one line per financial event item; `amount` = charges (incl. promotions),
   `fees` = fee components (negative when charged), `net_amount` = amount + fees.
+- inventory: getInventorySummaries at the horizon (`simulator.inventory` defines each
+  quantity); `balances` = the ledger's balance per SKU x disposition at the horizon
+  (non-zero ones), `by_disposition` their sums.
+- inventory_ledger: every GET_LEDGER_DETAIL_VIEW_DATA row from the world's first day to
+  the horizon, counted by Event Type and (Adjustments) by Reason; `units` sums Quantity.
+  `summary_last_day` is the last whole day GET_LEDGER_SUMMARY_VIEW_DATA covers (the day
+  before the horizon's) and `summary_ending_balances` its Ending Warehouse Balance per
+  SKU x disposition (non-zero ones).
+- claims: claim candidates as `simulator.claims` defines them (types, matching, windows,
+  statuses, estimated value owed), as of the horizon.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from simulator import inventory
+from simulator.claims import STATUSES, WINDOWS, seller_claims
 from simulator.config import SellerAccount
 from simulator.entities import InboundShipment
 from simulator.world import World, event_lines
@@ -62,6 +75,9 @@ def seller_truth(world: World, seller: SellerAccount) -> dict[str, Any]:
         "settlements": _settlements(world, seller),
         "settlement_periods": _periods(world, seller),
         "reimbursements": _reimbursements(world, seller),
+        "inventory": _inventory(world, seller),
+        "inventory_ledger": _inventory_ledger(world, seller),
+        "claims": _claims(world, seller),
     }
 
 
@@ -250,4 +266,134 @@ def _reimbursements(world: World, seller: SellerAccount) -> dict[str, Any]:
         "units": units,
         "amount_total": _money(total),
         "by_reason": dict(sorted(by_reason.items())),
+    }
+
+
+def _inventory(world: World, seller: SellerAccount) -> dict[str, Any]:
+    t = world.horizon
+    summaries = inventory.summaries(world, seller, t)
+    balances = world.inventory_ledger(seller).balances_at(t)
+    by_disposition: Counter[str] = Counter()
+    for (_, disposition), quantity in balances.items():
+        by_disposition[disposition] += quantity
+    products = {p.sku: p for p in world.catalog(seller)}
+    return {
+        "as_of": t.isoformat(),
+        "skus": len(summaries),
+        "total_quantity": sum(s.total for s in summaries),
+        "fulfillable": sum(s.fulfillable for s in summaries),
+        "pending_customer_order": sum(s.pending_customer_order for s in summaries),
+        "pending_transshipment": sum(s.pending_transshipment for s in summaries),
+        "reserved": sum(s.reserved for s in summaries),
+        "researching": sum(sum(s.researching.values()) for s in summaries),
+        "unfulfillable": sum(sum(s.unfulfillable.values()) for s in summaries),
+        "inbound_shipped": sum(s.inbound_shipped for s in summaries),
+        "inbound_receiving": sum(s.inbound_receiving for s in summaries),
+        "by_disposition": dict(sorted((k, v) for k, v in by_disposition.items() if v)),
+        "balances": [
+            {
+                "sku": sku,
+                "fnsku": products[sku].fnsku,
+                "disposition": disposition,
+                "quantity": quantity,
+            }
+            for (sku, disposition), quantity in sorted(balances.items())
+            if quantity
+        ],
+    }
+
+
+def _inventory_ledger(world: World, seller: SellerAccount) -> dict[str, Any]:
+    t = world.horizon
+    by_type: dict[str, dict[str, int]] = {}
+    by_reason: dict[str, dict[str, int]] = {}
+    rows = 0
+    for event in world.inventory_ledger(seller).events_between(world.first_day, t.date()):
+        if event.at > t:
+            continue
+        rows += 1
+        entry = by_type.setdefault(event.event_type, {"rows": 0, "units": 0})
+        entry["rows"] += 1
+        entry["units"] += event.quantity
+        if event.event_type == "Adjustments":
+            reason = by_reason.setdefault(event.reason, {"rows": 0, "units": 0})
+            reason["rows"] += 1
+            reason["units"] += event.quantity
+    # The last whole day GET_LEDGER_SUMMARY_VIEW_DATA covers, and its ending balances.
+    last_day = t.date() - timedelta(days=1)
+    ending = world.inventory_ledger(seller).balances_before(last_day + timedelta(days=1))
+    by_disposition: Counter[str] = Counter()
+    for (_, disposition), quantity in ending.items():
+        by_disposition[disposition] += quantity
+    return {
+        "rows": rows,
+        "by_event_type": dict(sorted(by_type.items())),
+        "adjustments_by_reason": dict(sorted(by_reason.items())),
+        "summary_last_day": last_day.isoformat(),
+        "summary_ending_by_disposition": dict(
+            sorted((k, v) for k, v in by_disposition.items() if v)
+        ),
+        "summary_ending_balances": [
+            {"sku": sku, "disposition": disposition, "quantity": quantity}
+            for (sku, disposition), quantity in sorted(ending.items())
+            if quantity
+        ],
+    }
+
+
+def _claims(world: World, seller: SellerAccount) -> dict[str, Any]:
+    t = world.horizon
+    today = t.date()
+    claims = seller_claims(world, seller, t)
+    by_type: dict[str, dict[str, Any]] = {}
+    for claim_type in WINDOWS:
+        mine = [c for c in claims if c.claim_type == claim_type]
+        statuses = Counter(c.status(today) for c in mine)
+        by_type[claim_type] = {
+            "count": len(mine),
+            "units_affected": sum(c.units_affected for c in mine),
+            "units_reimbursed": sum(c.units_reimbursed for c in mine),
+            "units_owed": sum(c.units_owed for c in mine),
+            "amount_reimbursed": _money(sum((c.amount_reimbursed for c in mine), ZERO)),
+            "estimated_value_owed": _money(sum((c.estimated_value_owed for c in mine), ZERO)),
+            "by_status": {s: statuses[s] for s in STATUSES if statuses[s]},
+        }
+    claimable = [c for c in claims if c.claimable(today)]
+    return {
+        "as_of": t.isoformat(),
+        "windows": {
+            k: {"opens_after_days": a, "closes_after_days": b} for k, (a, b) in WINDOWS.items()
+        },
+        "count": len(claims),
+        "by_type": by_type,
+        "by_status": dict(sorted(Counter(c.status(today) for c in claims).items())),
+        "claimable": {
+            "count": len(claimable),
+            "units_owed": sum(c.units_owed for c in claimable),
+            "estimated_value_owed": _money(sum((c.estimated_value_owed for c in claimable), ZERO)),
+        },
+        "candidates": [
+            {
+                "claim_type": c.claim_type,
+                "sku": c.product.sku,
+                "fnsku": c.product.fnsku,
+                "asin": c.product.asin,
+                "reference": c.reference,
+                "marketplace_id": c.marketplace_id,
+                "event_at": c.event_at.isoformat(),
+                "window_opens_on": c.window_opens_on.isoformat(),
+                "window_closes_on": c.window_closes_on.isoformat(),
+                "units_affected": c.units_affected,
+                "units_found": c.units_found,
+                "units_reimbursed": c.units_reimbursed,
+                "units_owed": c.units_owed,
+                "amount_reimbursed": _money(c.amount_reimbursed),
+                "unit_value": _money(c.unit_value),
+                "estimated_value_owed": _money(c.estimated_value_owed),
+                "reimbursement_ids": list(c.reimbursement_ids),
+                "status": c.status(today),
+                "claimable": c.claimable(today),
+            }
+            for c in claims
+        ],
     }

@@ -8,14 +8,14 @@ by default the simulated clock's visible horizon (`now` minus Amazon's two-minut
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Literal, TypeVar
 
-from simulator import generate
+from simulator import generate, ledger
 from simulator.config import (
     MARKETPLACES,
     VISIBILITY_LAG,
@@ -40,6 +40,9 @@ EVENT_LAG = max(generate.ORDER_LAG, generate.INBOUND_LAG)
 # Days kept generated: enough for a page scan to resume without regenerating, and small
 # enough that a world of millions of orders never sits in memory.
 DAY_CACHE_SIZE = 8
+
+# Days of refunds-without-return kept: tiny per day, and each is read again 85 days later.
+REFUND_CACHE_SIZE = 256
 
 T = TypeVar("T")
 EventKind = Literal["shipment", "refund", "service_fee", "adjustment"]
@@ -205,6 +208,8 @@ class World:
         self._orders_on = lru_cache(maxsize=DAY_CACHE_SIZE)(self._generate_orders)
         self._events_on = lru_cache(maxsize=DAY_CACHE_SIZE)(self._generate_events)
         self._inbound_on = lru_cache(maxsize=DAY_CACHE_SIZE)(self._generate_inbound)
+        self._refunded_orders_on = lru_cache(maxsize=REFUND_CACHE_SIZE)(self._unreturned_refunds)
+        self._ledgers: dict[int, ledger.SellerLedger] = {}
 
     # -- clock ---------------------------------------------------------------------------
 
@@ -316,23 +321,73 @@ class World:
         return tuple(events)
 
     def reimbursements_caused_on(self, seller: SellerAccount, day: date) -> list[Reimbursement]:
-        """Reimbursements for inbound shipments created on `day` and damage on `day`."""
+        """Reimbursements for inbound shipments created on `day`, damage on `day`, warehouse
+        incidents of `day` (`simulator.ledger`), and refunds Amazon reimburses on `day`."""
         marketplace_id = seller.marketplace_ids[0]
         currency = currency_of(marketplace_id)
         out: list[Reimbursement] = []
         for shipment in self._inbound_on(seller.index, day):
             out.extend(generate.reimbursements_for(self.config.seed, shipment, currency))
-        out.extend(
-            generate.warehouse_damage_on(
-                self.config.seed,
-                seller.index,
-                marketplace_id,
-                currency,
-                self._catalogs[seller.index],
-                day,
-            )
-        )
+        out.extend(self.same_day_damage(seller, day))
+        out.extend(self.incidents_on(seller, day).reimbursements)
+        out.extend(self._refund_reimbursements_on(seller.index, day))
         return out
+
+    # -- inventory (simulator.ledger) ----------------------------------------------------
+
+    def same_day_damage(self, seller: SellerAccount, day: date) -> list[Reimbursement]:
+        """Warehouse damage of `day` that Amazon reimbursed the same day."""
+        marketplace_id = seller.marketplace_ids[0]
+        return generate.warehouse_damage_on(
+            self.config.seed,
+            seller.index,
+            marketplace_id,
+            currency_of(marketplace_id),
+            self._catalogs[seller.index],
+            day,
+        )
+
+    def incidents_on(self, seller: SellerAccount, day: date) -> ledger.Incidents:
+        """Warehouse incidents caused on `day`: losses, finds, damage, transfers, removals."""
+        marketplace_id = seller.marketplace_ids[0]
+        return ledger.incidents_on(
+            self.config.seed,
+            seller.index,
+            marketplace_id,
+            currency_of(marketplace_id),
+            self._catalogs[seller.index],
+            day,
+        )
+
+    def _refund_reimbursements_on(self, seller_index: int, day: date) -> list[Reimbursement]:
+        purchased = day - ledger.REFUND_REIMBURSEMENT_DELAY
+        if purchased < self.first_day:
+            return []
+        seller = self.sellers[seller_index]
+        return ledger.refund_reimbursements(
+            self.config.seed,
+            self._refunded_orders_on(seller_index, purchased),
+            day,
+            currency_of(seller.marketplace_ids[0]),
+        )
+
+    def _unreturned_refunds(self, seller_index: int, day: date) -> tuple[Order, ...]:
+        """Orders of `day` with a refund but no return: few, so many days stay cached."""
+        return tuple(
+            o
+            for o in self._orders_on(seller_index, day)
+            if any(not r.with_return for r in o.refunds)
+        )
+
+    def inventory_ledger(self, seller: SellerAccount) -> ledger.SellerLedger:
+        """The seller's inventory ledger, built on first use."""
+        with self._lock:
+            found = self._ledgers.get(seller.index)
+        if found is None:
+            found = ledger.SellerLedger(self, seller)
+            with self._lock:
+                found = self._ledgers.setdefault(seller.index, found)
+        return found
 
     # -- paged scans ---------------------------------------------------------------------
 
@@ -628,11 +683,17 @@ class World:
         start: datetime,
         end: datetime,
         as_of: datetime,
+        options: Mapping[str, str] | None = None,
     ) -> Iterator[dict[str, str]]:
         """Rows of a requestable flat-file report, keyed by Amazon's column names."""
         from simulator import report_rows
 
         visible = as_of - VISIBILITY_LAG
+        with_options = report_rows.RENDERERS_WITH_OPTIONS.get(report_type)
+        if with_options is not None:
+            return with_options(
+                self, seller, set(marketplace_ids), start, min(end, visible), visible, options or {}
+            )
         render = report_rows.RENDERERS.get(report_type)
         if render is None:
             raise KeyError(f"report type {report_type} has no generator")

@@ -38,6 +38,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from simulator.config import SellerAccount, SimulatorSettings, WorldConfig
 from simulator.errors import SpApiError, invalid_input, not_found
+from simulator.ledger_reports import report_option_error
 from simulator.report_formats import (
     FORMATS,
     SETTLEMENT_V2,
@@ -100,6 +101,7 @@ class ReportWorld(Protocol):
         start: datetime,
         end: datetime,
         as_of: datetime,
+        options: dict[str, str] | None = None,
     ) -> Iterator[dict[str, str]]: ...
 
     def settlement_groups(self, seller: SellerAccount) -> Sequence[SettlementGroup]: ...
@@ -131,6 +133,7 @@ class StoredReport:
     # Filled by the first full pass over the document (download or admin endpoint).
     malformed: list[MalformedRow] | None = None
     data_rows: int | None = None
+    options: dict[str, str] = field(default_factory=dict)  # createReport's reportOptions
 
     @property
     def sort_key(self) -> tuple[datetime, int]:
@@ -240,6 +243,7 @@ def _rows(world: ReportWorld, report: StoredReport) -> Iterator[dict[str, str]]:
         report.data_start,
         report.data_end,
         report.as_of,
+        report.options,
     )
 
 
@@ -364,6 +368,9 @@ async def create_report(request: Request) -> JSONResponse:
         isinstance(options, dict) and all(isinstance(v, str) for v in options.values())
     ):
         raise invalid_input("reportOptions must be an object of string values.")
+    option_error = report_option_error(fmt.report_type, options or {})
+    if option_error is not None:
+        raise invalid_input(option_error)
 
     now = world.now
     # Both default to now (CreateReportSpecification: "The default is now.").
@@ -401,6 +408,7 @@ async def create_report(request: Request) -> JSONResponse:
                 as_of=now,
                 created_monotonic=time.monotonic(),
                 fatal_reason=fatal_reason,
+                options=dict(options or {}),
             )
         )
     return JSONResponse({"reportId": report_id}, status_code=202)

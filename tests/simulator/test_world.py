@@ -117,7 +117,14 @@ def test_default_world_has_every_case_the_marts_must_handle() -> None:
     for seller in world_truth(world)["sellers"]:
         assert seller["returns"]["report_rows"] > seller["returns"]["count"]
         assert seller["shipments"]["lost_units"] > 0
-        assert seller["reimbursements"]["by_reason"].keys() == {"Lost_Inbound", "Damaged_Warehouse"}
+        assert seller["reimbursements"]["by_reason"].keys() == {
+            "Lost_Inbound",
+            "Damaged_Warehouse",
+            "Lost_Warehouse",
+            "CustomerReturn",
+        }
+        claims = seller["claims"]["by_type"]
+        assert all(c["count"] and c["units_owed"] for c in claims.values()), claims
     seller = world.sellers[0]
     late = [
         o
