@@ -119,13 +119,17 @@ def test_with_faults_the_tables_end_equal_to_a_fault_free_run(
     faulty = World(WORLD)
     settings = SimulatorSettings(rate_scale=1000, report_delay_seconds=0.2, faults=faults)
     with RunningSimulator(faulty, settings) as simulator:
-        history = _until_ok(
+        first = sync(
             faulty,
             simulator.base_url,
             tmp_path,
             client_options={"timeout": 1.5, "backoff_max": 0.3},
         )
-    assert "failed" in history[0], "the FATAL slice failed its data set in the first run"
+        if {r.status for r in first} != {"ok"}:  # 5xx through every retry: the next run
+            _until_ok(faulty, simulator.base_url, tmp_path)
+    # the FATAL slice was asked for again within the run, and its summary says so
+    notes = [r.summary()["notes"] or "" for r in first if r.retries]
+    assert any("FATAL" in note for note in notes), [r.summary() for r in first]
     for account in world.sellers:
         clean = duckdb_warehouse(synced, account).snapshot()
         assert duckdb_warehouse(tmp_path, account).snapshot() == clean
@@ -214,7 +218,10 @@ def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_rows(
         assert ("orders__order_items", "_dlt_parent_id") in by_table
         assert ("orders__order_items", "_dlt_root_load_id") in by_table
         assert ("shipment_events__shipment_item_list", "_dlt_parent_id") in by_table
-        assert ("fba_shipments", "seller_id, shipment_id, shipment_item_id") in by_table
+        keys = {columns for table, columns in by_table if table == "fba_shipments"}
+        assert {"seller_id", "shipment_id", "shipment_item_id"} in [
+            set(key.replace('"', "").split(", ")) for key in keys
+        ]
 
 
 def test_malformed_report_rows_are_kept_counted_and_reported(tmp_path: Path) -> None:
