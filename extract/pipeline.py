@@ -255,6 +255,7 @@ def sync_seller(
             time.sleep(retry_backoff_seconds * 2**attempt)
         if earlier_errors and not run.failed:
             run.retried(earlier_errors)
+        run.check_rejected_share(settings.max_rejected_share)
         run.finish()
         if on_progress:
             on_progress(run)

@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from extract.run import exit_code
 from extract.spapi.config import ConfigError, load_sellers
 
 console = Console()
@@ -121,6 +122,9 @@ def run(
         console.print(f"[red]{failure}[/red]")
         raise typer.Exit(code=1) from None
     console.print(summary_table(summaries))
+    code = exit_code(summaries)
+    if code:  # rows rejected: kept in rejected_rows, but not "ok"
+        raise typer.Exit(code=code)
 
 
 def serve() -> None:

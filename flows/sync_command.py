@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from extract.pipeline import sync_sellers
-from extract.run import DATA_SETS, DataSetRun
+from extract.run import DATA_SETS, DataSetRun, exit_code
 from extract.spapi.config import ConfigError, load_sellers
 
 console = Console(stderr=True)
@@ -117,5 +117,6 @@ def sync(
         typer.echo(json.dumps([r.summary() for r in runs], indent=2))
     else:
         Console().print(summary_table(runs))
-    if any(r.status == "failed" for r in runs):
-        raise typer.Exit(code=1)
+    code = exit_code([r.summary() for r in runs])
+    if code:
+        raise typer.Exit(code=code)

@@ -31,6 +31,7 @@ from extract.amazon.helpers import (
     orders_from_report,
     parse_time,
     plan_windows,
+    unknown_values,
     window_key,
 )
 from extract.amazon.settings import (
@@ -198,6 +199,8 @@ def _report_values(
                 resource, source_report, parsed.line_number, parsed.raw, parsed.reason or ""
             )
         else:
+            for warning in unknown_values(parsed.values, checks):
+                run.warn(warning)
             yield parsed.values
 
 
