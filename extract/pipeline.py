@@ -238,7 +238,7 @@ def sync_seller(
             continue
         earlier_errors: list[str] = []
         for attempt in range(retries + 1):
-            run = runs[name] = DataSetRun(seller.seller_id, name)
+            run = runs[name] = DataSetRun(seller.seller_id, name, retries=attempt)
             source = amazon_seller(ctx, partial(_run_of, runs, run))
             try:
                 run.rows_loaded = _load_data_set(pipeline, source, name, writer)

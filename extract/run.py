@@ -54,7 +54,7 @@ class DataSetRun:
     notes: list[str] = field(default_factory=list)
     reports: list[dict[str, str]] = field(default_factory=list)
     pending: bool = False
-    retries: int = 0  # failed attempts before the one that counted
+    retries: int = 0  # attempts before this one (each failed)
     warnings: int = 0  # rows kept with a value Amazon's documentation does not list
     warning_kinds: set[str] = field(default_factory=set)
     started_at: datetime = field(default_factory=_now)
@@ -74,7 +74,6 @@ class DataSetRun:
 
     def retried(self, earlier_errors: list[str]) -> None:
         """It succeeded after failing: say so, so a flaky source is seen, not hidden."""
-        self.retries = len(earlier_errors)
         self.note(f"succeeded on attempt {self.retries + 1} after: " + " | ".join(earlier_errors))
 
     def warn(self, message: str) -> None:
