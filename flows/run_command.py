@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from extract.layout import LayoutError, audit_dataset, raw_dataset
 from extract.run import exit_code
 from extract.spapi.config import ConfigError, load_sellers
 
@@ -67,7 +68,8 @@ def _check_config(sellers_file: Path | None, destination: str, pg_dsn: str | Non
             ) from None
     try:
         load_sellers(sellers_file)
-    except ConfigError as error:
+        raw_dataset(), audit_dataset()  # the schema names from the environment
+    except (ConfigError, LayoutError) as error:
         raise typer.BadParameter(str(error)) from None
 
 

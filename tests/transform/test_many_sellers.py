@@ -94,7 +94,9 @@ def _rows_of(query: Any, seller_id: str, schemas: list[str], placeholder: str) -
         " join information_schema.tables as t"
         "   on t.table_schema = c.table_schema and t.table_name = c.table_name"
         f" where c.column_name = 'seller_id' and c.table_schema in ({listed})"
-        " and t.table_type = 'BASE TABLE'",
+        " and t.table_type = 'BASE TABLE'"
+        # the audit trail keeps the removal itself and the seller's sync history
+        " and c.table_name not in ('seller_removals', 'sync_runs')",
         [],
     )
     assert tables, schemas
