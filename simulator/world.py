@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Literal, TypeVar
@@ -194,11 +194,15 @@ def period_bounds(period: int) -> tuple[datetime, datetime]:
 class World:
     """A seeded world. `now` is the simulated clock; only `set_now` changes it."""
 
-    def __init__(self, config: WorldConfig) -> None:
+    def __init__(self, config: WorldConfig, clock: Callable[[], datetime] | None = None) -> None:
         self.config = config
         self.sellers: list[SellerAccount] = seller_accounts(config)
         self._by_id = {s.seller_id: s for s in self.sellers}
         self._now = config.now
+        # The request clock follows the wall clock unless `now` was given (or set_now is
+        # called): see `now` below. The world's history itself always ends at `_now`.
+        self._pinned = config.now_pinned
+        self._wall = clock or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._totals: dict[tuple[int, datetime], dict[tuple[str, int], Decimal]] = {}
         self._catalogs = [generate.catalog(config.seed, s.index) for s in self.sellers]
@@ -210,14 +214,29 @@ class World:
 
     @property
     def now(self) -> datetime:
+        """The request clock: what `…Before` bounds, `Date` headers and report times use.
+
+        Pinned (`--now`, `set_now`), it is the world's end. Otherwise it is the wall clock,
+        never earlier than the world's end: the world's history is fixed at its anchor
+        (today's midnight by default, as `truth` computes it) and nothing new happens
+        after it, while a client that asks up to two minutes before its own time is served.
+        """
+        if self._pinned:
+            return self._now
+        return max(self._wall(), self._now)
+
+    @property
+    def data_now(self) -> datetime:
+        """Where the world's history ends: data is visible up to this minus the lag."""
         return self._now
 
     def set_now(self, now: datetime) -> None:
-        """Move the simulated clock; data between the old and new horizon becomes visible."""
+        """Pin the clock at `now`; data between the old and new horizon becomes visible."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         with self._lock:
             self._now = now
+            self._pinned = True
 
     @property
     def horizon(self) -> datetime:

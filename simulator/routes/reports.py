@@ -91,6 +91,8 @@ class ReportWorld(Protocol):
     def sellers(self) -> Sequence[SellerAccount]: ...
     @property
     def now(self) -> datetime: ...
+    @property
+    def data_now(self) -> datetime: ...
 
     def report_rows(
         self,
@@ -398,7 +400,8 @@ async def create_report(request: Request) -> JSONResponse:
                 data_start=start,
                 data_end=end,
                 created_time=now,
-                as_of=now,
+                # The data's own end: the request clock may run past the world's history.
+                as_of=min(now, world.data_now),
                 created_monotonic=time.monotonic(),
                 fatal_reason=fatal_reason,
             )
@@ -566,6 +569,17 @@ def get_reports(request: Request) -> JSONResponse:
     return JSONResponse(body)
 
 
+def _public_url(request: Request) -> str:
+    """Where documents download from: the configured public URL, else the local address the
+    request arrived on. Never the Host header: clients send wrong ones (python-amazon-sp-api
+    sends the production host for an http endpoint), and a URL built from it fails."""
+    public = _settings(request).public_url
+    if public:
+        return public.rstrip("/")
+    host, port = request.scope["server"]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _signature(key: bytes, document_id: str, expires: int, encoding: str) -> str:
     message = f"{document_id}\n{expires}\n{encoding}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
@@ -591,7 +605,7 @@ def get_report_document(document_id: str, request: Request) -> JSONResponse:
     encoding = "gzip" if flag == "true" else "identity"
     signature = _signature(store.url_key, document_id, expires, encoding)
     url = (
-        f"{str(request.base_url).rstrip('/')}{DOCUMENTS_PATH}/{document_id}"
+        f"{_public_url(request)}{DOCUMENTS_PATH}/{document_id}"
         f"?expires={expires}&encoding={encoding}&sig={signature}"
     )
     return JSONResponse(
