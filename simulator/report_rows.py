@@ -29,8 +29,17 @@ CITIES = (
 
 
 def stamp(moment: datetime) -> str:
-    """Amazon's flat-file timestamp: ISO 8601 with an explicit UTC offset."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    """Amazon's flat-file timestamp: ISO 8601 with an explicit UTC offset (moment in UTC)."""
+    # %-formatting of the fields: several times faster than strftime, which was the largest
+    # single cost of rendering a report row (five timestamps a shipment row).
+    return "%04d-%02d-%02dT%02d:%02d:%02d+00:00" % (  # noqa: UP031
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )
 
 
 def amount(value: Decimal) -> str:

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from functools import lru_cache
 from typing import Literal, TypeVar
 
 from simulator import generate
@@ -23,6 +22,7 @@ from simulator.config import (
     WorldConfig,
     seller_accounts,
 )
+from simulator.day_cache import DayCache
 from simulator.entities import (
     InboundShipment,
     Order,
@@ -37,9 +37,10 @@ SETTLEMENT_PERIOD_DAYS = 14
 # Periods are aligned to a fixed Monday so a group's bounds never depend on the config.
 SETTLEMENT_EPOCH = date(2020, 1, 6)
 EVENT_LAG = max(generate.ORDER_LAG, generate.INBOUND_LAG)
-# Days kept generated: enough for a page scan to resume without regenerating, and small
-# enough that a world of millions of orders never sits in memory.
-DAY_CACHE_SIZE = 8
+# Records (orders; financial events; inbound shipments) kept generated, per kind: a whole
+# bench-sized world (275 orders a day for a year) stays generated once touched, while a
+# world of millions of orders never sits in memory (about 1.5 kB an order with its events).
+CACHE_RECORDS = 150_000
 
 T = TypeVar("T")
 EventKind = Literal["shipment", "refund", "service_fee", "adjustment"]
@@ -194,7 +195,12 @@ def period_bounds(period: int) -> tuple[datetime, datetime]:
 class World:
     """A seeded world. `now` is the simulated clock; only `set_now` changes it."""
 
-    def __init__(self, config: WorldConfig, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(
+        self,
+        config: WorldConfig,
+        clock: Callable[[], datetime] | None = None,
+        cache_records: int = CACHE_RECORDS,
+    ) -> None:
         self.config = config
         self.sellers: list[SellerAccount] = seller_accounts(config)
         self._by_id = {s.seller_id: s for s in self.sellers}
@@ -206,9 +212,9 @@ class World:
         self._lock = threading.Lock()
         self._totals: dict[tuple[int, datetime], dict[tuple[str, int], Decimal]] = {}
         self._catalogs = [generate.catalog(config.seed, s.index) for s in self.sellers]
-        self._orders_on = lru_cache(maxsize=DAY_CACHE_SIZE)(self._generate_orders)
-        self._events_on = lru_cache(maxsize=DAY_CACHE_SIZE)(self._generate_events)
-        self._inbound_on = lru_cache(maxsize=DAY_CACHE_SIZE)(self._generate_inbound)
+        self._orders_on = DayCache(self._generate_orders, cache_records)
+        self._events_on = DayCache(self._generate_events, cache_records)
+        self._inbound_on = DayCache(self._generate_inbound, cache_records)
 
     # -- clock ---------------------------------------------------------------------------
 

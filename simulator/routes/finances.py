@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
 
 from simulator.entities import SettlementGroup
 from simulator.errors import invalid_input, not_found
@@ -174,7 +175,7 @@ def _position(request: Request, digest: str) -> Position | None:
 
 
 @router.get("/finances/v0/financialEventGroups")
-def list_financial_event_groups(request: Request) -> dict[str, Any]:
+def list_financial_event_groups(request: Request) -> JSONResponse:
     """listFinancialEventGroups: settlement periods, oldest first, 10 a page by default."""
     seller = seller_of(request)
     limit = int_param(request, "MaxResultsPerPage", 10, 1, 100)
@@ -195,11 +196,11 @@ def list_financial_event_groups(request: Request) -> dict[str, Any]:
     payload: dict[str, Any] = {"FinancialEventGroupList": [group_body(g) for g in page]}
     if offset + limit < len(groups):
         payload["NextToken"] = encode_token(Position(0, offset + limit), digest)
-    return {"payload": payload}
+    return JSONResponse({"payload": payload})
 
 
 @router.get("/finances/v0/financialEventGroups/{eventGroupId}/financialEvents")
-def list_financial_events_by_group_id(eventGroupId: str, request: Request) -> dict[str, Any]:
+def list_financial_events_by_group_id(eventGroupId: str, request: Request) -> JSONResponse:
     """listFinancialEventsByGroupId."""
     seller = seller_of(request)
     world = world_of(request)
@@ -218,11 +219,11 @@ def list_financial_events_by_group_id(eventGroupId: str, request: Request) -> di
         position=_position(request, digest),
         limit=limit,
     )
-    return events_payload(events, following, digest)
+    return JSONResponse(events_payload(events, following, digest))
 
 
 @router.get("/finances/v0/financialEvents")
-def list_financial_events(request: Request) -> dict[str, Any]:
+def list_financial_events(request: Request) -> JSONResponse:
     """listFinancialEvents: by posted date; a range over 180 days answers empty."""
     seller = seller_of(request)
     limit = int_param(request, "MaxResultsPerPage", 100, 1, 100)
@@ -237,11 +238,11 @@ def list_financial_events(request: Request) -> dict[str, Any]:
         position=_position(request, digest),
         limit=limit,
     )
-    return events_payload(events, following, digest)
+    return JSONResponse(events_payload(events, following, digest))
 
 
 @router.get("/finances/v0/orders/{orderId}/financialEvents")
-def list_financial_events_by_order_id(orderId: str, request: Request) -> dict[str, Any]:
+def list_financial_events_by_order_id(orderId: str, request: Request) -> JSONResponse:
     """listFinancialEventsByOrderId."""
     seller = seller_of(request)
     limit = int_param(request, "MaxResultsPerPage", 100, 1, 100)
@@ -249,4 +250,4 @@ def list_financial_events_by_order_id(orderId: str, request: Request) -> dict[st
     events, following = world_of(request).search_events(
         seller, order_id=orderId, position=_position(request, digest), limit=limit
     )
-    return events_payload(events, following, digest)
+    return JSONResponse(events_payload(events, following, digest))
