@@ -16,8 +16,8 @@ one measure never warms the next one's cache:
 
 Each runs twice on its server: cold (the world not generated yet), then warm (the same
 request again). Prints rows (orders, events) per second for each. The target is 50,000
-rows/s or more:
-below that, benchmarks of the extraction measure the simulator rather than the extractor.
+rows/s or more: below that, benchmarks of the extraction measure the simulator rather than
+the extractor.
 """
 
 from __future__ import annotations

@@ -210,7 +210,7 @@ def list_financial_events_by_group_id(eventGroupId: str, request: Request) -> JS
         raise not_found(f"Financial event group {eventGroupId} was not found.")
     digest = filters_digest(request, ("NextToken",))
     if too_long:
-        return events_payload([], None, digest)
+        return JSONResponse(events_payload([], None, digest))
     events, following = world.search_events(
         seller,
         group_id=eventGroupId,
@@ -230,7 +230,7 @@ def list_financial_events(request: Request) -> JSONResponse:
     after, before, too_long = _posted_window(request)
     digest = filters_digest(request, ("NextToken",))
     if too_long:
-        return events_payload([], None, digest)
+        return JSONResponse(events_payload([], None, digest))
     events, following = world_of(request).search_events(
         seller,
         posted_after=after,
