@@ -93,6 +93,10 @@ def serve(
     request_log: Annotated[
         Path | None, typer.Option(help="Append every request as JSON lines here.")
     ] = None,
+    warm: Annotated[
+        bool,
+        typer.Option(help="Generate the world's newest days in the background from startup."),
+    ] = True,
     public_url: Annotated[
         str | None,
         typer.Option(
@@ -125,6 +129,7 @@ def serve(
             faults=fault_config,
             request_log_path=request_log,
             public_url=public_url,
+            warm=warm,
         )
     except (ValidationError, OSError, ValueError) as error:
         raise typer.BadParameter(str(error)) from None

@@ -184,5 +184,9 @@ class SimulatorSettings(BaseModel):
         "from the address it is bound to. Never taken from a request's Host header.",
     )
     sandbox: bool = False
+    warm: bool = Field(
+        default=False,
+        description="generate the world's newest days in the background from startup",
+    )
     faults: FaultConfig = Field(default_factory=FaultConfig)
     request_log_path: Path | None = None

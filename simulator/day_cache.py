@@ -50,9 +50,16 @@ class DayCache(Generic[V]):
         return value
 
     @property
+    def max_records(self) -> int:
+        return self._max
+
+    @property
     def records(self) -> int:
         """Records held now (never above the bound, unless one value alone exceeds it)."""
         return self._records
+
+    def __contains__(self, key: tuple[Hashable, ...]) -> bool:
+        return key in self._values
 
     def __len__(self) -> int:
         return len(self._values)

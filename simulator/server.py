@@ -47,6 +47,10 @@ def serve(world: WorldLike, settings: SimulatorSettings, host: str, port: int) -
     """Serve the simulator until interrupted."""
     if settings.public_url is None:
         settings = settings.model_copy(update={"public_url": bound_url(host, port)})
+    warm = getattr(world, "warm", None)
+    if settings.warm and warm is not None:
+        # A daemon thread: it never holds up the server's start or its exit.
+        threading.Thread(target=warm, name="warm-up", daemon=True).start()
     uvicorn.Server(_config(create_app(world, settings), host, port)).run()
 
 

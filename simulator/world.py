@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from simulator import generate
 from simulator.config import (
@@ -215,6 +215,7 @@ class World:
         self._orders_on = DayCache(self._generate_orders, cache_records)
         self._events_on = DayCache(self._generate_events, cache_records)
         self._inbound_on = DayCache(self._generate_inbound, cache_records)
+        self._warm_state = "idle"
 
     # -- clock ---------------------------------------------------------------------------
 
@@ -264,6 +265,46 @@ class World:
         while day <= end.date():
             yield day
             day += timedelta(days=1)
+
+    # -- background warm-up --------------------------------------------------------------
+
+    @property
+    def warm_state(self) -> str:
+        """ "idle" (never warmed), "warming" or "done"."""
+        return self._warm_state
+
+    def warm(self, stop: threading.Event | None = None) -> None:
+        """Generate the world's days, newest first, while the caches have room for them.
+
+        Run in a background thread from startup (`serve --warm`): every query looks back
+        weeks (returns 45 days, financial events 60), so a first report or page would
+        otherwise generate its whole look-back; warmed, it only renders. Stops at the
+        caches' bound, so a world larger than the cache keeps only its newest days.
+        """
+        self._warm_state = "warming"
+        caches = (self._orders_on, self._events_on)
+        last = self.horizon.date()
+        day, complete = last, True
+        while day >= self.first_day and complete:
+            for seller in self.sellers:
+                if stop is not None and stop.is_set():
+                    return
+                # Leave room for a day about as large as the last one, so the newest days
+                # are never evicted by the warm-up itself.
+                if any(c.records + self._day_size(c) > c.max_records for c in caches):
+                    complete = False
+                    break
+                self._events_on(seller.index, day)
+                self._inbound_on(seller.index, day)
+            day -= timedelta(days=1)
+        if complete:
+            for seller in self.sellers:  # settlement totals: one more pass, all cached
+                self._group_totals(seller)
+        self._warm_state = "done"
+
+    @staticmethod
+    def _day_size(cache: DayCache[Any]) -> int:
+        return cache.records // max(1, len(cache)) * 2
 
     # -- generation (cached per day) -----------------------------------------------------
 

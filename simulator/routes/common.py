@@ -10,11 +10,22 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from simulator.config import VISIBILITY_LAG, SellerAccount
 from simulator.errors import SpApiError, invalid_input
 from simulator.world import Position, World
+
+
+class FastJSONResponse(JSONResponse):
+    """A JSON answer rendered by orjson, several times faster than the standard library on
+    the simulator's largest bodies (pages of 100 orders or events), which FastAPI would
+    also first walk with jsonable_encoder had the route returned a dict."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def world_of(request: Request) -> World:
