@@ -6,12 +6,15 @@ content, and moves IN_QUEUE → IN_PROGRESS → DONE over `settings.report_delay
 time. Status is computed when someone looks, so no background task is needed.
 
 Settlement reports cannot be requested (Amazon schedules them); every closed settlement
-group of a seller appears as a DONE GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2 report whose
-id is derived from the group id, so it is the same across calls and restarts.
+group of a seller appears, SETTLEMENT_REPORT_DELAY after it closes, as a DONE
+GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2 report whose id is derived from the group id, so
+it is the same across calls and restarts. getReports lists them only when asked for that
+type: listing them reads every settlement group of the world.
 
 Documents download from this server, like S3 presigned URLs: `/_simulator/documents/{id}`
 with an expiry and an HMAC signature, no SP-API token, streamed and gzip-compressed on the
-fly. `/_simulator/reports/{id}/malformed` tells tests which rows the malformed-row fault
+fly (settlement documents plain, without compressionAlgorithm). Their URL is built from
+`settings.public_url`, never from the request's Host header. `/_simulator/reports/{id}/malformed` tells tests which rows the malformed-row fault
 damaged.
 """
 
