@@ -5,7 +5,8 @@ back: a 30-day returns report reads 75 days of orders, a 30-day page of financia
 A cache of a few days made every report and page regenerate its whole look-back, and a full
 sync regenerate each day a dozen times. Bounding by records instead keeps a whole
 bench-sized world (100,000 orders) once generated, while a world of millions of orders still
-holds only `max_records` of them (about 1.5 kB each with their events).
+holds only `max_records` of them (about 1.5 kB each with their events; the simulator peaks
+near 550 MiB serving a million-order world, bench/simulator_world.py).
 """
 
 from __future__ import annotations
