@@ -47,11 +47,16 @@ def serve(world: WorldLike, settings: SimulatorSettings, host: str, port: int) -
     """Serve the simulator until interrupted."""
     if settings.public_url is None:
         settings = settings.model_copy(update={"public_url": bound_url(host, port)})
+    start_warm_up(world, settings)
+    uvicorn.Server(_config(create_app(world, settings), host, port)).run()
+
+
+def start_warm_up(world: WorldLike, settings: SimulatorSettings) -> None:
+    """With `settings.warm`, generate the world in a background thread (`World.warm`)."""
     warm = getattr(world, "warm", None)
     if settings.warm and warm is not None:
         # A daemon thread: it never holds up the server's start or its exit.
         threading.Thread(target=warm, name="warm-up", daemon=True).start()
-    uvicorn.Server(_config(create_app(world, settings), host, port)).run()
 
 
 class RunningSimulator:
@@ -99,6 +104,7 @@ class RunningSimulator:
             target=server.run, kwargs={"sockets": [sock]}, name="simulator", daemon=True
         )
         self._thread.start()
+        start_warm_up(self.world, self.settings)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if not self._thread.is_alive():

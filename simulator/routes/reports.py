@@ -14,8 +14,8 @@ type: listing them reads every settlement group of the world.
 Documents download from this server, like S3 presigned URLs: `/_simulator/documents/{id}`
 with an expiry and an HMAC signature, no SP-API token, streamed and gzip-compressed on the
 fly (settlement documents plain, without compressionAlgorithm). Their URL is built from
-`settings.public_url`, never from the request's Host header. `/_simulator/reports/{id}/malformed` tells tests which rows the malformed-row fault
-damaged.
+`settings.public_url`, never from the request's Host header.
+`/_simulator/reports/{id}/malformed` tells tests which rows the malformed-row fault damaged.
 """
 
 from __future__ import annotations

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
-from simulator.config import WorldConfig
+import requests
+
+from simulator.config import SimulatorSettings, WorldConfig
 from simulator.day_cache import DayCache
+from simulator.server import RunningSimulator
 from simulator.world import World
 
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
@@ -56,3 +60,16 @@ def test_warm_up_stops_at_the_cache_bound_keeping_the_newest_days() -> None:
     # The newest days are still cached; the oldest were never generated.
     assert (0, newest) in world._orders_on and (0, newest) in world._events_on
     assert (0, world.first_day) not in world._orders_on
+
+
+def test_a_server_started_warm_reports_its_warm_up_in_health() -> None:
+    config = WorldConfig(seed=2, sellers=1, history_days=20, orders_per_day=4, now=NOW)
+    world = World(config)
+    with RunningSimulator(world, SimulatorSettings(warm=True)) as sim:
+        deadline = time.monotonic() + 10
+        while (state := requests.get(sim.base_url + "/_simulator/health", timeout=5).json())[
+            "warm"
+        ] != "done":
+            assert state["warm"] == "warming" and time.monotonic() < deadline
+            time.sleep(0.02)
+    assert len(world._orders_on) == len(list(world.days(config.start, world.horizon)))
