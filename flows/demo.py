@@ -32,6 +32,7 @@ MARTS = (
     "settlement_periods",
 )
 console = Console()
+MARKER = ".clario-demo"
 
 
 def write_sellers_file(path: Path, accounts: list[SellerAccount], base_url: str) -> Path:
@@ -95,12 +96,21 @@ def demo(
     rows: Annotated[int, typer.Option(help="Rows of each mart to print.")] = 3,
 ) -> None:
     """Sync the simulator's demo seller into DuckDB, build the marts, print a summary."""
+    from flows.prefect_server import temporary_api
     from flows.sync_flow import SyncFailed, sync
 
     quiet_temporary_server()
 
-    # Each demo starts clean: the simulated world moves with the date.
+    # Each demo starts clean (the simulated world moves with the date), but it deletes only
+    # a directory an earlier demo made.
+    if data_dir.exists() and any(data_dir.iterdir()) and not (data_dir / MARKER).exists():
+        raise typer.BadParameter(
+            f"{data_dir} exists and was not made by `clario demo`, which would delete it;"
+            " pass another --data-dir"
+        )
     shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    (data_dir / MARKER).write_text("made by `clario demo`, which deletes this directory\n")
     world = World(WorldConfig(seed=seed, sellers=1, history_days=60, orders_per_day=20))
     # Amazon's limits scaled by 10 keep the demo to a minute while still pacing every call.
     settings = SimulatorSettings(rate_scale=10, report_delay_seconds=1)
@@ -112,9 +122,13 @@ def demo(
             data_dir / "sellers.toml", world.sellers, simulator.base_url
         )
         try:
-            summaries = sync(data_dir=data_dir, sellers_file=sellers_file, since=world.config.start)
+            with temporary_api():
+                summaries = sync(
+                    data_dir=data_dir, sellers_file=sellers_file, since=world.config.start
+                )
         except SyncFailed as failure:
             console.print(summary_table(failure.summaries))
+            console.print(f"[red]{failure}[/red]")
             raise typer.Exit(code=1) from None
     console.print(summary_table(summaries))
     print_marts(data_dir / "clario.duckdb", rows)

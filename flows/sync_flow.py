@@ -21,14 +21,16 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
-from extract.pipeline import DestinationName, load_lock, make_destination, sync_seller
+from extract.pipeline import DestinationName, make_destination, sync_seller  # flows-ops
 from extract.run import DATA_SETS, DataSetRun
 from extract.spapi.config import SellerConfig, load_sellers
 from extract.spapi.endpoints import base_url
 from extract.sync_settings import SyncSettings
 from flows.audit import record_sync_runs
 from flows.rate_limits import prefect_pacer
-from flows.transform import run_dbt_build
+from flows.status_file import record_data_set  # flows-ops: clario status during a run
+from flows.transform import DbtBuildFailed, run_dbt_build
+from flows.warehouse_lock import duckdb_writer, warehouse_locked  # flows-ops
 
 
 class SyncFailed(RuntimeError):
@@ -96,11 +98,12 @@ def extract_data_set(
         data_dir,
         settings=settings,
         data_sets=[data_set],
-        load_lock=load_lock(destination, data_dir),
+        load_lock=duckdb_writer(destination, data_dir),  # type: ignore[arg-type]  # flows-ops: waits for DuckDB's file
         client_options=options,
     )
     summary = run.summary()
     get_run_logger().info(json.dumps(summary))
+    record_data_set(data_dir, summary, str(flow_run.id))  # flows-ops: clario status during a run
     if run.status == "failed":
         raise DataSetFailed(summary["error"])
     return summary
@@ -115,11 +118,11 @@ def _failed_summary(seller_id: str, data_set: str, error: BaseException) -> dict
 
 # Prefect's stubs type the runner generically; ThreadPoolTaskRunner is what they mean.
 @flow(name="sync", task_runner=ThreadPoolTaskRunner(max_workers=4))  # type: ignore[arg-type]
+@warehouse_locked  # flows-ops: one run at a time per warehouse, for the whole run
 def sync(
     destination: DestinationName = "duckdb",
     data_dir: Path = Path("data"),
     sellers_file: Path | None = None,
-    postgres_dsn: str | None = None,
     since: datetime | None = None,
     data_sets: list[str] | None = None,
     stagger_seconds: float = 0,
@@ -153,7 +156,6 @@ def sync(
                 destination=destination,
                 data_dir=data_dir,
                 sellers_file=sellers_file,
-                postgres_dsn=postgres_dsn,
                 settings=settings,
                 client_options=client_options,
                 shared_rate_limits=shared_rate_limits,
@@ -172,12 +174,17 @@ def sync(
             summaries.append(result)
     for summary in summaries:
         logger.info("sync summary %s", json.dumps(summary))
-    dsn = _postgres_dsn(postgres_dsn)
+    dsn = _postgres_dsn(None)
     record_sync_runs(summaries, destination, data_dir, dsn, str(flow_run.id))
+    build_failure = ""
     if build:
-        run_dbt_build(destination, data_dir, sellers, dsn)
+        try:
+            run_dbt_build(destination, data_dir, dsn)
+        except DbtBuildFailed as failure:  # flows-ops: the summary table still prints
+            build_failure = f"dbt build failed: {failure}"
     failed = [s for s in summaries if s["status"] == "failed"]
-    if failed:
+    if failed or build_failure:
         names = ", ".join(f"{s['seller_id']}/{s['data_set']}: {s['error']}" for s in failed)
-        raise SyncFailed(f"{len(failed)} data set(s) failed: {names}", summaries)
+        reasons = [f"{len(failed)} data set(s) failed: {names}"] if failed else []
+        raise SyncFailed("; ".join([*reasons, *filter(None, [build_failure])]), summaries)
     return summaries
