@@ -13,9 +13,9 @@ from typing import Annotated
 
 import duckdb
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from flows.output import make_console
 from flows.run_command import quiet_temporary_server, summary_table
 from flows.status_command import latest_runs, status_table
 from simulator.config import SellerAccount, SimulatorSettings, WorldConfig
@@ -31,7 +31,7 @@ MARTS = (
     "settlement_fees",
     "settlement_periods",
 )
-console = Console()
+console = make_console()
 MARKER = ".clario-demo"
 
 

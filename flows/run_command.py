@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-console = Console()
+from flows.output import make_console
+
+console = make_console()
 EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY = 1, 2, 3
 DEFAULT_CRON = "0 */6 * * *"
 SERVE_DEPLOYMENT = "clario-serve"
@@ -137,7 +138,7 @@ def run(
         since = since.replace(tzinfo=UTC)
     from flows.prefect_server import temporary_api
     from flows.sync_flow import SyncFailed, sync
-    from flows.warehouse_lock import WarehouseBusy
+    from flows.warehouse_lock import DuckDbFileHeld, WarehouseBusy
 
     try:
         with temporary_api():
@@ -156,6 +157,9 @@ def run(
     except WarehouseBusy as busy:
         console.print(f"[red]Not started: {busy}[/red]")
         raise typer.Exit(code=EXIT_BUSY) from None
+    except DuckDbFileHeld as held:
+        console.print(f"[red]Stopped: {held}[/red]")
+        raise typer.Exit(code=EXIT_FAILED) from None
     console.print(summary_table(summaries))
 
 

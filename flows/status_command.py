@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from flows.output import make_console
 from flows.run_command import DataDirOption, Destination, DestinationOption, PgDsnOption
 
-console = Console()
+console = make_console()
 EXIT_UNHEALTHY, EXIT_NOTHING = 1, 3
 # the dbt var `sync_fresh_hours` (two scheduled runs), for the status file's rows
 FRESH_HOURS = float(os.environ.get("CLARIO_SYNC_FRESH_HOURS", "12"))

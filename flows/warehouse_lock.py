@@ -49,6 +49,10 @@ class WarehouseBusy(RuntimeError):
     """Another run holds the warehouse; the message names it."""
 
 
+class DuckDbFileHeld(RuntimeError):
+    """A process outside the run (a notebook, a tool) kept the DuckDB file past the wait."""
+
+
 def _wait_seconds(name: str, default: float) -> float:
     try:
         return max(0.0, float(os.environ.get(name, default)))
@@ -262,7 +266,7 @@ def duckdb_lock_holder(message: str) -> str:
 
 
 def wait_for_duckdb_file(database: Path, wait_seconds: float | None = None) -> None:
-    """Return once no other process holds `database`; raise WarehouseBusy after the wait.
+    """Return once no other process holds `database`; raise DuckDbFileHeld after the wait.
 
     A connection of this process (dbt's, say) does not count: DuckDB shares it.
     """
@@ -286,7 +290,7 @@ def wait_for_duckdb_file(database: Path, wait_seconds: float | None = None) -> N
             if "lock" not in str(error).lower():
                 raise
             if time.monotonic() >= deadline:
-                raise WarehouseBusy(
+                raise DuckDbFileHeld(
                     f"{database} is held by {duckdb_lock_holder(str(error))}, a connection"
                     f" outside this run (a notebook or another tool?); waited {wait:.0f} s"
                     " (CLARIO_DUCKDB_WAIT_SECONDS). Close it and run again."
