@@ -1,6 +1,14 @@
-"""The `clario` command line."""
+"""The `clario` command line.
+
+Each command imports what it needs when it runs (dlt, dbt, Prefect, DuckDB take seconds
+to import), so `clario --help` and `clario status` answer quickly.
+"""
 
 from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from typing import Annotated
 
 import typer
 
@@ -15,6 +23,27 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(f"clario {package_version('clario-sync')}")
+        except PackageNotFoundError:  # a checkout that was never installed
+            typer.echo("clario (not installed)")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Clario Sync: Amazon orders, shipments, returns and settlements into your warehouse."""
+
+
 app.add_typer(simulator_app, name="simulator")
 app.command()(demo)
 app.command()(sync)

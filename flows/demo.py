@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import duckdb
 import typer
 from rich.table import Table
 
 from flows.output import make_console
 from flows.run_command import quiet_temporary_server, summary_table
 from flows.status_command import latest_runs, status_table
-from simulator.config import SellerAccount, SimulatorSettings, WorldConfig
-from simulator.server import RunningSimulator
-from simulator.world import World
+
+if TYPE_CHECKING:
+    from simulator.config import SellerAccount
 
 MARTS = (
     "orders",
@@ -60,6 +59,8 @@ def write_sellers_file(path: Path, accounts: list[SellerAccount], base_url: str)
 
 
 def print_marts(database: Path, rows: int) -> None:
+    import duckdb
+
     # The same configuration as dbt's connection, still open in this process.
     connection = duckdb.connect(str(database))
     try:
@@ -98,6 +99,9 @@ def demo(
     """Sync the simulator's demo seller into DuckDB, build the marts, print a summary."""
     from flows.prefect_server import temporary_api
     from flows.sync_flow import SyncFailed, sync
+    from simulator.config import SimulatorSettings, WorldConfig
+    from simulator.server import RunningSimulator
+    from simulator.world import World
 
     quiet_temporary_server()
 

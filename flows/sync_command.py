@@ -13,9 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from extract.pipeline import sync_sellers
 from extract.run import DATA_SETS, DataSetRun
-from extract.spapi.config import ConfigError, load_sellers
 
 console = Console(stderr=True)
 
@@ -88,6 +86,9 @@ def sync(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Extract every configured seller's SP-API data and load it into raw tables."""
+    from extract.pipeline import sync_sellers
+    from extract.spapi.config import ConfigError, load_sellers
+
     logging.basicConfig(level=os.environ.get("CLARIO_LOG_LEVEL", "WARNING"))
     if destination not in ("duckdb", "postgres"):
         raise typer.BadParameter(

@@ -128,6 +128,7 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
     pg_flow_schemas: str,
     caplog: pytest.LogCaptureFixture,
     capfd: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Two full runs (extract, dbt build) through 5xx answers and expiring access tokens."""
     caplog.set_level(logging.DEBUG)
@@ -136,7 +137,9 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
     query = postgres_query(pg_dsn)
     faults = FaultConfig(rate_5xx=0.2, expire_tokens_after_requests=40)
     settings = SimulatorSettings(rate_scale=1000, report_delay_seconds=0.2, faults=faults)
-    options = {"destination": "postgres", "postgres_dsn": pg_dsn, "build": True}
+    # the DSN reaches the flow only through the environment (no parameter stores it)
+    monkeypatch.setenv("CLARIO_PG_DSN", pg_dsn)
+    options = {"destination": "postgres", "build": True}
     with RunningSimulator(world, settings) as simulator:
         _run(world, simulator.base_url, tmp_path, **options)
         for account in world.sellers:
