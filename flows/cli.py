@@ -6,6 +6,7 @@ to import), so `clario --help` and `clario status` answer quickly.
 
 from __future__ import annotations
 
+import os
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as package_version
 from typing import Annotated
@@ -40,8 +41,15 @@ def main(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show Prefect's log of every task and node.")
+    ] = False,
 ) -> None:
     """Clario Sync: Amazon orders, shipments, returns and settlements into your warehouse."""
+    if not verbose:
+        # Prefect's console log (a line per task and dbt node) only on request: the run's
+        # summary says what matters, and the full log still goes to Prefect's API.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
 
 
 app.add_typer(simulator_app, name="simulator")

@@ -138,9 +138,14 @@ def run(
         since = since.replace(tzinfo=UTC)
     from flows.prefect_server import temporary_api
     from flows.sync_flow import SyncFailed, sync
-    from flows.warehouse_lock import DuckDbFileHeld, WarehouseBusy
+    from flows.warehouse_lock import DuckDbFileHeld, WarehouseBusy, hold_warehouse
 
     try:
+        if not lock_wait:
+            # refuse before starting anything (a Prefect server takes a while); the flow
+            # takes the lock itself for the whole run
+            with hold_warehouse(destination.value, data_dir, 0):
+                pass
         with temporary_api():
             summaries = sync(
                 destination=destination.value,
