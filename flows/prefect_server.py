@@ -70,6 +70,9 @@ def _start(command: list[str], env: dict[str, str], log: Path | None) -> subproc
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             preexec_fn=lambda: _die_with_parent(parent),  # no threads run yet
+            # Out of the terminal's process group: Ctrl-C reaches `clario`, which stops the
+            # server only after its flow runs have reported their end to it.
+            start_new_session=True,
         )
     finally:
         if log:
