@@ -53,7 +53,7 @@ def serve_schedule(
         )
         print_line(
             f"Serving sync/{SERVE_DEPLOYMENT_NAME} on cron '{cron}' (UTC) into"
-            f" {parameters['destination']}; runs at {ui_url}/runs. Ctrl-C stops."
+            f" {parameters['destination']}; Prefect UI at {ui_url} . Ctrl-C stops."
         )
         try:
             serve(deployment, pause_on_shutdown=False, print_starting_message=False)

@@ -63,8 +63,8 @@ def test_serve_runs_the_sync_from_its_schedule(tmp_path: Path) -> None:
         reader.start()
         try:
             wait_until(lambda: any("Serving" in line for line in lines), 240, "serve to start")
-            [ui] = re.findall(r"(http://127\.0\.0\.1:\d+)/runs", "".join(lines))
-            assert httpx.get(f"{ui}/runs", timeout=30).status_code == 200
+            [ui] = re.findall(r"UI at (http://127\.0\.0\.1:\d+)", "".join(lines))
+            assert httpx.get(ui, timeout=30).status_code == 200
             # a run from the schedule alone: nothing else starts one
             wait_until(lambda: read_status(data).get("builds"), 240, "a scheduled run's build")
             runs = httpx.post(f"{ui}/api/flow_runs/filter", json={}, timeout=30).json()
