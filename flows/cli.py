@@ -47,9 +47,10 @@ def main(
 ) -> None:
     """Clario Sync: Amazon orders, shipments, returns and settlements into your warehouse."""
     if not verbose:
-        # Prefect's console log (a line per task and dbt node) only on request: the run's
-        # summary says what matters, and the full log still goes to Prefect's API.
-        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+        # Prefect's console log (a line per task and dbt node, a failed flow's traceback)
+        # only on request: the summary table and its one-line reason say what matters, and
+        # the full log still goes to Prefect's API (the UI) and dbt's to <data dir>/dbt_logs.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
 
 
 app.add_typer(simulator_app, name="simulator")

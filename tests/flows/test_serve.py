@@ -11,6 +11,7 @@ import subprocess
 import threading
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -66,8 +67,17 @@ def test_serve_runs_the_sync_from_its_schedule(tmp_path: Path) -> None:
             [ui] = re.findall(r"UI at (http://127\.0\.0\.1:\d+)", "".join(lines))
             assert httpx.get(ui, timeout=30).status_code == 200
             # a run from the schedule alone: nothing else starts one
-            wait_until(lambda: read_status(data).get("builds"), 240, "a scheduled run's build")
-            runs = httpx.post(f"{ui}/api/flow_runs/filter", json={}, timeout=30).json()
+
+            def flow_runs() -> list[dict[str, Any]]:
+                found = httpx.post(f"{ui}/api/flow_runs/filter", json={}, timeout=30).json()
+                return list(found)
+
+            wait_until(
+                lambda: any(r["state_type"] == "COMPLETED" for r in flow_runs()),
+                300,
+                "a scheduled run to complete",
+            )
+            runs = flow_runs()
             children = descendants(serve.pid)
         finally:
             serve.send_signal(signal.SIGINT)
