@@ -227,6 +227,14 @@ def status(
         source = str(status_path(data_dir))
         note = f"{locked}: read from {source}, updated {read_status(data_dir).get('updated_at')}"
         rows, build = _from_status_file(data_dir)
+    if not rows:
+        # `sync_status` not built yet (the first build failed before it): the run's file
+        from flows.status_file import status_path
+
+        rows = _from_status_file(data_dir)[0]
+        if rows:
+            source = str(status_path(data_dir))
+            note = f"sync_status is not built yet: read from {source}"
     found = problems(rows, build)
     if as_json:
         records = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
@@ -253,12 +261,12 @@ def status(
             console.print(build_line(build))
         for problem in found:
             console.print(f"[red]{problem}[/red]")
+    if found:
+        raise typer.Exit(code=EXIT_UNHEALTHY)
     if not rows:
         if not as_json:
             console.print("No sync has run yet.")
         raise typer.Exit(code=EXIT_NOTHING)
-    if found:
-        raise typer.Exit(code=EXIT_UNHEALTHY)
 
 
 def build_line(build: dict[str, Any]) -> str:

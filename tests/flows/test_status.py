@@ -43,6 +43,8 @@ def test_a_failed_build_is_summarized_recorded_and_alerted(tmp_path: Path) -> No
     parsed = json.loads(report.stdout)
     assert parsed["last_build"]["status"] == "failed"
     assert any("dbt build failed" in p for p in parsed["problems"])
+    # sync_status was not built: the data sets come from the run's status file
+    assert {d["last_status"] for d in parsed["data_sets"]} == {"ok"}
     plain = clario(["status", "--data-dir", str(data)], env)
     assert plain.returncode == 1
     assert "Last dbt build: failed" in plain.stdout
