@@ -2,7 +2,7 @@
 
 Exit codes of `clario run`: 0 everything synced and built; 1 a data set or the build
 failed (the table and a one-line reason say which); 2 a bad option or configuration,
-named before any work; 3 another run holds the warehouse (its pid, host and start time
+named before any work; 4 another run holds the warehouse (its pid, host and start time
 are named).
 """
 
@@ -20,7 +20,7 @@ from rich.table import Table
 from flows.output import make_console
 
 console = make_console()
-EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY = 1, 2, 3
+EXIT_FAILED, EXIT_CONFIG, EXIT_BUSY = 1, 2, 4  # main: 3 = rows rejected
 DEFAULT_CRON = "0 */6 * * *"
 SERVE_DEPLOYMENT = "clario-serve"
 
@@ -129,7 +129,7 @@ def run(
 ) -> None:
     """One full cycle now: extract every seller, then dbt build; a summary table at the end.
 
-    Exit codes: 0 ok; 1 a data set or the build failed; 2 bad configuration; 3 another
+    Exit codes: 0 ok; 1 a data set or the build failed; 2 bad configuration; 4 another
     run holds the warehouse.
     """
     check_config(sellers_file, destination.value, pg_dsn)

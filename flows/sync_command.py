@@ -95,7 +95,7 @@ def sync(
 ) -> None:
     """Extract every configured seller's SP-API data and load it into raw tables.
 
-    Exits 0 when all loaded, 1 when a data set failed, 2 on bad configuration, 3 when
+    Exits 0 when all loaded, 1 when a data set failed, 2 on bad configuration, 4 when
     another run holds the warehouse."""
     from extract.pipeline import sync_sellers
     from extract.spapi.config import ConfigError, load_sellers
@@ -135,7 +135,7 @@ def sync(
             )
     except WarehouseBusy as busy:
         console.print(f"[red]Not started: {busy}[/red]")
-        raise typer.Exit(code=3) from None
+        raise typer.Exit(code=4) from None
     if as_json:
         typer.echo(json.dumps([r.summary() for r in runs], indent=2))
     else:

@@ -77,7 +77,7 @@ def test_a_second_run_refuses_or_waits_and_a_killed_run_leaves_nothing_to_repair
             # a second run refuses at once and names the holder
             started = time.monotonic()
             refused = clario(_run_args(sellers, data, "--lock-wait", "0"), env)
-            assert refused.returncode == 3, refused.stdout + refused.stderr[-3000:]
+            assert refused.returncode == 4, refused.stdout + refused.stderr[-3000:]
             message = " ".join(refused.stdout.split())
             assert f"pid {first.pid} on {socket.gethostname()}" in message, message
             assert time.monotonic() - started < 60
