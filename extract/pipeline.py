@@ -107,9 +107,18 @@ class WarehouseWriter:
     processes (workers of a work pool) wait too; the server releases it if the holder dies.
     """
 
-    def __init__(self, kind: DestinationName, data_dir: Path, postgres_dsn: str | None) -> None:
+    def __init__(
+        self,
+        kind: DestinationName,
+        data_dir: Path,
+        postgres_dsn: str | None,
+        before_write: Callable[[], None] | None = None,
+    ) -> None:
         self.kind = kind
         self.postgres_dsn = postgres_dsn
+        # run once the lock is held, before each write (the flow waits there until no
+        # other process holds DuckDB's file)
+        self.before_write = before_write
         self.dataset = raw_dataset()
         where = str((data_dir / "clario.duckdb").resolve()) if kind == "duckdb" else "postgres"
         self._lock = _process_lock(f"{where}:{self.dataset}")
@@ -122,6 +131,8 @@ class WarehouseWriter:
     @contextmanager
     def __call__(self) -> Iterator[None]:
         with self._lock:
+            if self.before_write:
+                self.before_write()
             if self.kind != "postgres" or not self.postgres_dsn:
                 yield
                 return
@@ -279,6 +290,7 @@ def sync_sellers(
     on_progress: Callable[[DataSetRun], None] | None = None,
     retries: int = 2,
     retry_backoff_seconds: float = 5.0,
+    writer: WarehouseWriter | None = None,
 ) -> list[DataSetRun]:
     """Sync every seller in parallel (bounded); one seller's failure never stops another.
 
@@ -287,7 +299,7 @@ def sync_sellers(
     """
     sellers = list(sellers)
     destination = make_destination(destination_kind, data_dir, postgres_dsn)
-    writer = WarehouseWriter(destination_kind, data_dir, postgres_dsn)
+    writer = writer or WarehouseWriter(destination_kind, data_dir, postgres_dsn)
 
     def one(seller: SellerConfig) -> list[DataSetRun]:
         try:

@@ -1,6 +1,15 @@
-"""The `clario` command line."""
+"""The `clario` command line.
+
+Each command imports what it needs when it runs (dlt, dbt, Prefect, DuckDB take seconds
+to import), so `clario --help` and `clario status` answer quickly.
+"""
 
 from __future__ import annotations
+
+import os
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+from typing import Annotated
 
 import typer
 
@@ -16,6 +25,35 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        try:
+            typer.echo(f"clario {package_version('clario-sync')}")
+        except PackageNotFoundError:  # a checkout that was never installed
+            typer.echo("clario (not installed)")
+        raise typer.Exit
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show Prefect's log of every task and node.")
+    ] = False,
+) -> None:
+    """Clario Sync: Amazon orders, shipments, returns and settlements into your warehouse."""
+    if not verbose:
+        # Prefect's console log (a line per task and dbt node, a failed flow's traceback)
+        # only on request: the summary table and its one-line reason say what matters, and
+        # the full log still goes to Prefect's API (the UI) and dbt's to <data dir>/dbt_logs.
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+
+
 app.add_typer(simulator_app, name="simulator")
 app.add_typer(sellers_app, name="sellers")
 app.command()(demo)

@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
-import duckdb
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from flows.output import make_console
 from flows.run_command import quiet_temporary_server, summary_table
 from flows.status_command import latest_runs, status_table
-from simulator.config import SellerAccount, SimulatorSettings, WorldConfig
-from simulator.server import RunningSimulator
-from simulator.world import World
+
+if TYPE_CHECKING:
+    from simulator.config import SellerAccount
 
 MARTS = (
     "orders",
@@ -31,7 +30,8 @@ MARTS = (
     "settlement_fees",
     "settlement_periods",
 )
-console = Console()
+console = make_console()
+MARKER = ".clario-demo"
 
 
 def write_sellers_file(path: Path, accounts: list[SellerAccount], base_url: str) -> Path:
@@ -59,6 +59,8 @@ def write_sellers_file(path: Path, accounts: list[SellerAccount], base_url: str)
 
 
 def print_marts(database: Path, rows: int) -> None:
+    import duckdb
+
     # The same configuration as dbt's connection, still open in this process.
     connection = duckdb.connect(str(database))
     try:
@@ -95,12 +97,24 @@ def demo(
     rows: Annotated[int, typer.Option(help="Rows of each mart to print.")] = 3,
 ) -> None:
     """Sync the simulator's demo seller into DuckDB, build the marts, print a summary."""
+    from flows.prefect_server import temporary_api
     from flows.sync_flow import SyncFailed, sync
+    from simulator.config import SimulatorSettings, WorldConfig
+    from simulator.server import RunningSimulator
+    from simulator.world import World
 
     quiet_temporary_server()
 
-    # Each demo starts clean: the simulated world moves with the date.
+    # Each demo starts clean (the simulated world moves with the date), but it deletes only
+    # a directory an earlier demo made.
+    if data_dir.exists() and any(data_dir.iterdir()) and not (data_dir / MARKER).exists():
+        raise typer.BadParameter(
+            f"{data_dir} exists and was not made by `clario demo`, which would delete it;"
+            " pass another --data-dir"
+        )
     shutil.rmtree(data_dir, ignore_errors=True)
+    data_dir.mkdir(parents=True)
+    (data_dir / MARKER).write_text("made by `clario demo`, which deletes this directory\n")
     world = World(WorldConfig(seed=seed, sellers=1, history_days=60, orders_per_day=20))
     # Amazon's limits scaled by 10 keep the demo to a minute while still pacing every call.
     settings = SimulatorSettings(rate_scale=10, report_delay_seconds=1)
@@ -112,9 +126,13 @@ def demo(
             data_dir / "sellers.toml", world.sellers, simulator.base_url
         )
         try:
-            summaries = sync(data_dir=data_dir, sellers_file=sellers_file, since=world.config.start)
+            with temporary_api():
+                summaries = sync(
+                    data_dir=data_dir, sellers_file=sellers_file, since=world.config.start
+                )
         except SyncFailed as failure:
             console.print(summary_table(failure.summaries))
+            console.print(f"[red]{failure}[/red]")
             raise typer.Exit(code=1) from None
     console.print(summary_table(summaries))
     print_marts(data_dir / "clario.duckdb", rows)

@@ -1,4 +1,8 @@
-"""The six-hourly deployment of the `sync` flow, for `clario serve` and prefect.yaml alike."""
+"""The six-hourly deployment of the `sync` flow, for `clario serve` and prefect.yaml alike.
+
+`clario serve` registers it under its own name (`clario-serve`), so it never changes the
+`clario-sync` deployment that `prefect deploy` registers from prefect.yaml.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from prefect.schedules import Schedule
 from flows.sync_flow import sync
 
 DEPLOYMENT_NAME = "clario-sync"
+SERVE_DEPLOYMENT_NAME = "clario-serve"
 CRON = "0 */6 * * *"
 TIMEZONE = "UTC"
 # Seconds between sellers' starts, so they do not all call Amazon in the same second.
@@ -25,11 +30,13 @@ def background_sync_enabled(environ: Mapping[str, str] | None = None) -> bool:
     return value.strip().lower() not in ("false", "0", "no", "off")
 
 
-def sync_deployment(parameters: dict[str, Any] | None = None) -> RunnerDeployment:
+def sync_deployment(
+    parameters: dict[str, Any] | None = None, name: str = DEPLOYMENT_NAME, cron: str = CRON
+) -> RunnerDeployment:
     """Every six hours, UTC; a run that would overlap the previous one waits for it."""
     deployment = sync.to_deployment(
-        name=DEPLOYMENT_NAME,
-        schedule=Schedule(cron=CRON, timezone=TIMEZONE),
+        name=name,
+        schedule=Schedule(cron=cron, timezone=TIMEZONE),
         concurrency_limit=ConcurrencyLimitConfig(
             limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE
         ),

@@ -10,15 +10,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from extract.layout import LayoutError, audit_dataset, raw_dataset
-from extract.pipeline import sync_sellers
 from extract.run import DATA_SETS, DataSetRun, exit_code
-from extract.spapi.config import ConfigError, load_sellers
+from flows.output import make_console
 
-console = Console(stderr=True)
+console = make_console(stderr=True)
 
 
 def _progress(run: DataSetRun) -> None:
@@ -87,8 +84,23 @@ def sync(
         typer.Option(envvar="CLARIO_PG_DSN", help="PostgreSQL DSN for --destination postgres."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    lock_wait: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            envvar="CLARIO_LOCK_WAIT_SECONDS",
+            help="Seconds to wait for another run on the same warehouse (0: refuse at once).",
+        ),
+    ] = 0,
 ) -> None:
-    """Extract every configured seller's SP-API data and load it into raw tables."""
+    """Extract every configured seller's SP-API data and load it into raw tables.
+
+    Exits 0 when all loaded, 1 when a data set failed, 2 on bad configuration, 3 when
+    rows were rejected (kept in rejected_rows), 4 when another run holds the warehouse."""
+    from extract.layout import LayoutError, audit_dataset, raw_dataset
+    from extract.pipeline import sync_sellers
+    from extract.spapi.config import ConfigError, load_sellers
+
     logging.basicConfig(level=os.environ.get("CLARIO_LOG_LEVEL", "WARNING"))
     if destination not in ("duckdb", "postgres"):
         raise typer.BadParameter(
@@ -106,19 +118,31 @@ def sync(
         sellers = [s for s in sellers if s.seller_id in seller]
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
-    runs = sync_sellers(
-        sellers,
-        destination,  # type: ignore[arg-type]
-        data_dir,
-        postgres_dsn=pg_dsn,
-        since=since,
-        data_sets=data_set,
-        on_progress=_progress,
-    )
+    if pg_dsn:
+        os.environ["CLARIO_PG_DSN"] = pg_dsn  # where the warehouse lock reads it
+    from flows.housekeeping import configure_dlt
+    from flows.warehouse_lock import WarehouseBusy, hold_warehouse, warehouse_writer
+
+    configure_dlt()
+    try:
+        with hold_warehouse(destination, data_dir, lock_wait):
+            runs = sync_sellers(
+                sellers,
+                destination,  # type: ignore[arg-type]
+                data_dir,
+                postgres_dsn=pg_dsn,
+                since=since,
+                data_sets=data_set,
+                on_progress=_progress,
+                writer=warehouse_writer(destination, data_dir),
+            )
+    except WarehouseBusy as busy:
+        console.print(f"[red]Not started: {busy}[/red]")
+        raise typer.Exit(code=4) from None
     if as_json:
         typer.echo(json.dumps([r.summary() for r in runs], indent=2))
     else:
-        Console().print(summary_table(runs))
+        make_console().print(summary_table(runs))
     code = exit_code([r.summary() for r in runs])
     if code:
         raise typer.Exit(code=code)

@@ -23,14 +23,16 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from extract.pipeline import DestinationName, WarehouseWriter, make_destination, sync_seller
+from extract.pipeline import DestinationName, make_destination, sync_seller
 from extract.run import DataSetRun
 from extract.spapi.config import SellerConfig, load_sellers
 from extract.spapi.endpoints import base_url
 from extract.sync_settings import SyncSettings
 from flows.audit import record_sync_runs
 from flows.rate_limits import prefect_pacer
-from flows.transform import run_dbt_build
+from flows.status_file import record_data_set
+from flows.transform import DbtBuildFailed, run_dbt_build
+from flows.warehouse_lock import warehouse_locked, warehouse_writer
 
 # Sellers synced at once. Each mostly waits on Amazon's rate limits (a thread each), and
 # holds its dlt buffers in memory (tens of MB), so this bounds both the pace and the memory.
@@ -113,13 +115,17 @@ def sync_one_seller(
         options["pacer"] = prefect_pacer(base_url(seller), seller.seller_id, seller.sandbox)
 
     def progress(run: DataSetRun) -> None:
-        logger.info("%s %s: %s", seller_id, run.data_set, json.dumps(run.summary()))
+        summary = run.summary()
+        logger.info("%s %s: %s", seller_id, run.data_set, json.dumps(summary))
+        # `clario status` reads this while the run holds the warehouse
+        record_data_set(data_dir, summary, str(flow_run.id))
 
     runs = sync_seller(
         seller,
         make_destination(destination, data_dir, postgres_dsn),
         data_dir,
-        WarehouseWriter(destination, data_dir, postgres_dsn),
+        # one load at a time; on DuckDB each waits until no reader holds the file
+        warehouse_writer(destination, data_dir),
         settings=settings,
         data_sets=data_sets,
         client_options=options,
@@ -142,6 +148,7 @@ def _failed_summary(seller_id: str, data_set: str, error: BaseException) -> dict
     name="sync",
     task_runner=ThreadPoolTaskRunner(max_workers=seller_concurrency()),  # type: ignore[arg-type]
 )
+@warehouse_locked  # one run at a time per warehouse, for the whole run
 def sync(
     destination: DestinationName = "duckdb",
     data_dir: Path = Path("data"),
@@ -195,12 +202,17 @@ def sync(
         logger.info("sync summary %s", json.dumps(summary))
     dsn = _postgres_dsn()
     record_sync_runs(summaries, destination, data_dir, dsn, str(flow_run.id))
+    build_failure = ""
     if build:
-        run_dbt_build(destination, data_dir, dsn)
+        try:
+            run_dbt_build(destination, data_dir, dsn)
+        except DbtBuildFailed as failure:  # the summary table still prints, with the reason
+            build_failure = f"dbt build failed: {failure}"
     failed = [s for s in summaries if s["status"] == "failed"]
-    if failed:
+    if failed or build_failure:
         names = ", ".join(f"{s['seller_id']}/{s['data_set']}: {s['error']}" for s in failed)
-        raise SyncFailed(f"{len(failed)} data set(s) failed: {names}", summaries)
+        reasons = [f"{len(failed)} data set(s) failed: {names}"] if failed else []
+        raise SyncFailed("; ".join([*reasons, *filter(None, [build_failure])]), summaries)
     return summaries
 
 

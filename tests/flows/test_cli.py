@@ -40,7 +40,7 @@ def test_every_command_has_help(cli: CliRunner, command: str) -> None:
             "PostgreSQL is unreachable",
         ),
         (["run", "--destination", "postgres"], "needs --pg-dsn or CLARIO_PG_DSN"),
-        (["run", "--destination", "bigquery"], "unknown destination 'bigquery'"),
+        (["run", "--destination", "bigquery"], "'bigquery' is not one of"),
         (
             ["status", "--destination", "postgres", "--pg-dsn", UNREACHABLE_PG],
             "PostgreSQL is unreachable",

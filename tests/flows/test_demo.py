@@ -35,3 +35,22 @@ def test_clario_demo_syncs_builds_and_prints_every_mart(tmp_path: Path) -> None:
     ).fetchall()
     connection.close()
     assert statuses == [("ok",)]
+
+
+def test_clario_demo_refuses_a_directory_it_did_not_make(tmp_path: Path) -> None:
+    """The demo starts clean by deleting its data directory: never someone else's."""
+    clario = str(Path(sys.executable).with_name("clario"))
+    precious = tmp_path / "warehouse"
+    precious.mkdir()
+    (precious / "clario.duckdb").write_bytes(b"not the demo's")
+    result = subprocess.run(
+        [clario, "demo", "--data-dir", str(precious)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "was not made by `clario demo`" in " ".join(result.stderr.split())
+    assert (precious / "clario.duckdb").read_bytes() == b"not the demo's"

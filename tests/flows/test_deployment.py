@@ -32,6 +32,9 @@ def test_prefect_yaml_says_the_same() -> None:
     assert deployment["entrypoint"] == "flows/sync_flow.py:sync"
     # several workers on a work pool share one rate limit per seller and operation
     assert deployment["parameters"]["shared_rate_limits"] is True
+    # a work pool shares one warehouse: PostgreSQL, its DSN only in the workers' environment
+    assert deployment["parameters"]["destination"] == "postgres"
+    assert "postgres_dsn" not in deployment["parameters"]
 
 
 def test_enable_background_sync_false_turns_the_schedule_off() -> None:

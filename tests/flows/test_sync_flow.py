@@ -130,6 +130,7 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
     query = postgres_query(pg_dsn)
     faults = FaultConfig(rate_5xx=0.2, expire_tokens_after_requests=40)
     settings = SimulatorSettings(rate_scale=1000, report_delay_seconds=0.2, faults=faults)
+    # the DSN reaches the flow only through the environment (no parameter stores it)
     monkeypatch.setenv("CLARIO_PG_DSN", pg_dsn)
     options = {"destination": "postgres", "build": True}
     with RunningSimulator(world, settings) as simulator:
