@@ -9,6 +9,12 @@ FULFILLED_SHIPMENTS = "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL"
 CUSTOMER_RETURNS = "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"
 ALL_ORDERS_BY_LAST_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
 REIMBURSEMENTS = "GET_FBA_REIMBURSEMENTS_DATA"
+# The Inventory Ledger reports (Seller Central's Inventory Ledger, detailed and summary views).
+LEDGER_DETAIL = "GET_LEDGER_DETAIL_VIEW_DATA"
+LEDGER_SUMMARY = "GET_LEDGER_SUMMARY_VIEW_DATA"
+# The summary by day and by country (`aggregateByLocation` FC would split it per
+# fulfillment center): one row per day x SKU x disposition.
+LEDGER_SUMMARY_OPTIONS = {"aggregatedByTimePeriod": "DAILY", "aggregateByLocation": "COUNTRY"}
 
 # Every report type is requested in slices of at most this: Amazon allows one month for
 # fulfilled shipments and (undocumented, but in its own error message) for all orders; the
@@ -48,9 +54,29 @@ class ReportChecks:
     decimals: tuple[str, ...] = ()
     integers: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
+    us_dates: tuple[str, ...] = ()  # MM/DD/YYYY, as the ledger reports write `Date`
     required: tuple[str, ...] = ()
     enums: dict[str, frozenset[str]] = field(default_factory=dict)
 
+
+# The ledger columns that count units. Event types, dispositions and reason codes are not
+# checked: a code Amazon adds later is loaded as it is (staging flags it), not rejected.
+LEDGER_SUMMARY_QUANTITIES = (
+    "Starting Warehouse Balance",
+    "In Transit Between Warehouses",
+    "Receipts",
+    "Customer Shipments",
+    "Customer Returns",
+    "Vendor Returns",
+    "Warehouse Transfer In/Out",
+    "Found",
+    "Lost",
+    "Damaged",
+    "Disposed",
+    "Other Events",
+    "Ending Warehouse Balance",
+    "Unknown Events",
+)
 
 REPORT_CHECKS: dict[str, ReportChecks] = {
     FULFILLED_SHIPMENTS: ReportChecks(
@@ -138,5 +164,16 @@ REPORT_CHECKS: dict[str, ReportChecks] = {
                 }
             )
         },
+    ),
+    LEDGER_DETAIL: ReportChecks(
+        integers=("Quantity", "Reconciled Quantity", "Unreconciled Quantity"),
+        dates=("Date and Time",),
+        us_dates=("Date",),
+        required=("Date", "Event Type", "Quantity"),
+    ),
+    LEDGER_SUMMARY: ReportChecks(
+        integers=LEDGER_SUMMARY_QUANTITIES,
+        us_dates=("Date",),
+        required=("Date", "Disposition"),
     ),
 }
