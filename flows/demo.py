@@ -30,6 +30,10 @@ MARTS = (
     "settlements",
     "settlement_fees",
     "settlement_periods",
+    "inventory",
+    "inventory_ledger",
+    "reimbursements",
+    "claims",
 )
 console = Console()
 
