@@ -36,8 +36,10 @@
     (2 x cents + units) div (2 x units). (DuckDB divides decimals as doubles.)
 -#}
 {% macro cents_half_up(amount, units) -%}
-    (cast({{ clario.int_div(
-        '2 * cast((' ~ amount ~ ') * 100 as ' ~ dbt.type_bigint() ~ ') + (' ~ units ~ ')',
-        '2 * (' ~ units ~ ')'
-    ) }} as {{ clario.type_money() }}) / 100)
+    {%- set bigint = dbt.type_bigint() -%}
+    {%- set cents = 'cast((' ~ amount ~ ') * 100 as ' ~ bigint ~ ')' -%}
+    {%- set count = 'cast(' ~ units ~ ' as ' ~ bigint ~ ')' -%}
+    {#- both bigint: Postgres sums bigints as numeric, and divides numerics exactly -#}
+    (cast({{ clario.int_div('2 * ' ~ cents ~ ' + ' ~ count, '2 * ' ~ count) }}
+        as {{ clario.type_money() }}) / 100)
 {%- endmacro %}

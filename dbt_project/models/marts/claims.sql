@@ -13,7 +13,6 @@
     that range within its own. Refunds are matched to the CustomerReturn reimbursements
     of their order x SKU, oldest first.
 -#}
-{%- set windows = var('claim_windows') -%}
 {%- set as_of = var('claims_as_of') -%}
 {%- set today -%}
     {%- if as_of -%} cast('{{ as_of }}' as date) {%- else -%} current_date {%- endif -%}
@@ -138,8 +137,9 @@ fifo_allocations as (
         fifo_fills.credited_at,
         fifo_fills.amount_per_unit,
         least(fifo_fills.fill_after, fifo_candidates.line_end)
-        - greatest(fifo_fills.fill_before, fifo_candidates.line_end - fifo_candidates.units_affected)
-            as units
+        - greatest(
+            fifo_fills.fill_before, fifo_candidates.line_end - fifo_candidates.units_affected
+        ) as units
 
     from fifo_candidates
     inner join fifo_fills
@@ -188,9 +188,11 @@ refund_allocations as (
 
 allocations as (
 
-    select * from fifo_allocations where units > 0
+    select * from fifo_allocations
+    where units > 0
     union all
-    select * from refund_allocations where units > 0
+    select * from refund_allocations
+    where units > 0
 
 ),
 
@@ -294,7 +296,8 @@ valued as (
             when all_units > 0 then 'average_net_sale_price_all_time'
         end as value_basis,
         cast(case
-            when lookback_units > 0 then {{ clario.cents_half_up('lookback_net', 'lookback_units') }}
+            when lookback_units > 0
+                then {{ clario.cents_half_up('lookback_net', 'lookback_units') }}
             when all_units > 0 then {{ clario.cents_half_up('all_net', 'all_units') }}
         end as {{ money }}) as unit_value
 
@@ -306,18 +309,10 @@ windowed as (
 
     select
         placed.*,
-        case placed.claim_type
-        {%- for claim_type, window in windows.items() %}
-            when '{{ claim_type }}'
-                then {{ clario.add_days('placed.event_date', window.opens_after_days) }}
-        {%- endfor %}
-        end as window_opens_on,
-        case placed.claim_type
-        {%- for claim_type, window in windows.items() %}
-            when '{{ claim_type }}'
-                then {{ clario.add_days('placed.event_date', window.closes_after_days) }}
-        {%- endfor %}
-        end as window_closes_on,
+        {{ clario.claim_window_day('placed.claim_type', 'placed.event_date', 'opens_after_days') }}
+            as window_opens_on,
+        {{ clario.claim_window_day('placed.claim_type', 'placed.event_date', 'closes_after_days') }}
+            as window_closes_on,
         cast(placed.units_affected - coalesce(matched.units_found, 0) as {{ bigint }})
             as units_left,
         coalesce(matched.units_found, 0) as units_found,

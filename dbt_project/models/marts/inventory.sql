@@ -4,14 +4,6 @@
     the sellable pipeline (fulfillable, inbound, reserved, researching), one row per
     unfulfillable disposition holding units holds them.
 -#}
-{%- set unfulfillable = [
-    ('CUSTOMER_DAMAGED', 'customer_damaged_quantity'),
-    ('WAREHOUSE_DAMAGED', 'warehouse_damaged_quantity'),
-    ('DISTRIBUTOR_DAMAGED', 'distributor_damaged_quantity'),
-    ('CARRIER_DAMAGED', 'carrier_damaged_quantity'),
-    ('DEFECTIVE', 'defective_quantity'),
-    ('EXPIRED', 'expired_quantity'),
-] -%}
 {%- set bigint = dbt.type_bigint() %}
 
 with
@@ -66,53 +58,70 @@ sellable as (
 
 ),
 
-{%- for disposition, column in unfulfillable %}
+-- Amazon's unfulfillable breakdown (InventoryDetails.unfulfillableQuantity), by disposition
+unfulfillable_dispositions as (
 
-unfulfillable_{{ loop.index }} as (
-
-    select
-        seller_id,
-        marketplace_id,
-        snapshot_date,
-        snapshot_at,
-        sku,
-        fnsku,
-        asin,
-        product_name,
-        '{{ disposition }}' as disposition,
-        {%- for name in [
-            'fulfillable_quantity',
-            'inbound_working_quantity',
-            'inbound_shipped_quantity',
-            'inbound_receiving_quantity',
-            'reserved_quantity',
-            'pending_customer_order_quantity',
-            'pending_transshipment_quantity',
-            'fc_processing_quantity',
-            'researching_quantity',
-        ] %}
-        cast(0 as {{ bigint }}) as {{ name }},
-        {%- endfor %}
-        {{ column }} as unfulfillable_quantity,
-        total_quantity,
-        last_updated_at,
-        is_sandbox,
-        source_report,
-        _dlt_load_id
-
-    from snapshots
-    where {{ column }} <> 0
+    select 'CUSTOMER_DAMAGED' as disposition
+    union all
+    select 'WAREHOUSE_DAMAGED' as disposition
+    union all
+    select 'DISTRIBUTOR_DAMAGED' as disposition
+    union all
+    select 'CARRIER_DAMAGED' as disposition
+    union all
+    select 'DEFECTIVE' as disposition
+    union all
+    select 'EXPIRED' as disposition
 
 ),
-{%- endfor %}
+
+unfulfillable as (
+
+    select
+        snapshots.seller_id,
+        snapshots.marketplace_id,
+        snapshots.snapshot_date,
+        snapshots.snapshot_at,
+        snapshots.sku,
+        snapshots.fnsku,
+        snapshots.asin,
+        snapshots.product_name,
+        unfulfillable_dispositions.disposition,
+        cast(0 as {{ bigint }}) as fulfillable_quantity,
+        cast(0 as {{ bigint }}) as inbound_working_quantity,
+        cast(0 as {{ bigint }}) as inbound_shipped_quantity,
+        cast(0 as {{ bigint }}) as inbound_receiving_quantity,
+        cast(0 as {{ bigint }}) as reserved_quantity,
+        cast(0 as {{ bigint }}) as pending_customer_order_quantity,
+        cast(0 as {{ bigint }}) as pending_transshipment_quantity,
+        cast(0 as {{ bigint }}) as fc_processing_quantity,
+        cast(0 as {{ bigint }}) as researching_quantity,
+        case unfulfillable_dispositions.disposition
+            when 'CUSTOMER_DAMAGED' then snapshots.customer_damaged_quantity
+            when 'WAREHOUSE_DAMAGED' then snapshots.warehouse_damaged_quantity
+            when 'DISTRIBUTOR_DAMAGED' then snapshots.distributor_damaged_quantity
+            when 'CARRIER_DAMAGED' then snapshots.carrier_damaged_quantity
+            when 'DEFECTIVE' then snapshots.defective_quantity
+            when 'EXPIRED' then snapshots.expired_quantity
+        end as unfulfillable_quantity,
+        snapshots.total_quantity,
+        snapshots.last_updated_at,
+        snapshots.is_sandbox,
+        snapshots.source_report,
+        snapshots._dlt_load_id
+
+    from snapshots
+    cross join unfulfillable_dispositions
+
+),
 
 unioned as (
 
     select * from sellable
-    {%- for _ in unfulfillable %}
     union all
-    select * from unfulfillable_{{ loop.index }}
-    {%- endfor %}
+    select * from unfulfillable
+    -- a disposition holding units only
+    where unfulfillable_quantity <> 0
 
 ),
 

@@ -42,9 +42,21 @@ renamed as (
         title as product_name,
 
         -- numerics
-        {%- for column in quantities %}
-        {{ clario.safe_cast_integer(column) }} as {{ column }},
-        {%- endfor %}
+        {{ clario.safe_cast_integer('starting_warehouse_balance') }} as starting_warehouse_balance,
+        {{ clario.safe_cast_integer('in_transit_between_warehouses') }}
+            as in_transit_between_warehouses,
+        {{ clario.safe_cast_integer('receipts') }} as receipts,
+        {{ clario.safe_cast_integer('customer_shipments') }} as customer_shipments,
+        {{ clario.safe_cast_integer('customer_returns') }} as customer_returns,
+        {{ clario.safe_cast_integer('vendor_returns') }} as vendor_returns,
+        {{ clario.safe_cast_integer('warehouse_transfer_in_out') }} as warehouse_transfer_in_out,
+        {{ clario.safe_cast_integer('found') }} as found,
+        {{ clario.safe_cast_integer('lost') }} as lost,
+        {{ clario.safe_cast_integer('damaged') }} as damaged,
+        {{ clario.safe_cast_integer('disposed') }} as disposed,
+        {{ clario.safe_cast_integer('other_events') }} as other_events,
+        {{ clario.safe_cast_integer('ending_warehouse_balance') }} as ending_warehouse_balance,
+        {{ clario.safe_cast_integer('unknown_events') }} as unknown_events,
 
         -- flags
         is_sandbox,
