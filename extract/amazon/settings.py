@@ -59,8 +59,26 @@ class ReportChecks:
     enums: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
-# The ledger columns that count units. Event types, dispositions and reason codes are not
-# checked: a code Amazon adds later is loaded as it is (staging flags it), not rejected.
+# The ledger's event types (Inventory Ledger help) and dispositions. A value outside them is
+# kept raw in `rejected_rows` with the reason, like the other reports' unknown codes, so it
+# is seen instead of being counted as something it is not. Reason codes are many and
+# loosely documented: they are loaded as Amazon writes them.
+LEDGER_EVENT_TYPES = frozenset(
+    {"Shipments", "CustomerReturns", "Receipts", "Adjustments", "WhseTransfers", "VendorReturns"}
+)
+LEDGER_DISPOSITIONS = frozenset(
+    {
+        "SELLABLE",
+        "UNSELLABLE",
+        "CUSTOMER_DAMAGED",
+        "WAREHOUSE_DAMAGED",
+        "DISTRIBUTOR_DAMAGED",
+        "CARRIER_DAMAGED",
+        "DEFECTIVE",
+        "EXPIRED",
+    }
+)
+# The ledger summary's columns that count units.
 LEDGER_SUMMARY_QUANTITIES = (
     "Starting Warehouse Balance",
     "In Transit Between Warehouses",
@@ -170,10 +188,12 @@ REPORT_CHECKS: dict[str, ReportChecks] = {
         dates=("Date and Time",),
         us_dates=("Date",),
         required=("Date", "Event Type", "Quantity"),
+        enums={"Event Type": LEDGER_EVENT_TYPES, "Disposition": LEDGER_DISPOSITIONS},
     ),
     LEDGER_SUMMARY: ReportChecks(
         integers=LEDGER_SUMMARY_QUANTITIES,
         us_dates=("Date",),
         required=("Date", "Disposition"),
+        enums={"Disposition": LEDGER_DISPOSITIONS},
     ),
 }

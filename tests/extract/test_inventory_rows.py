@@ -38,10 +38,11 @@ def test_a_ledger_row_key_ignores_what_may_change_when_read_again() -> None:
     assert LedgerRowKey()({**ROW, "Reference ID": "D2"}) != LedgerRowKey()(ROW)
 
 
-def test_ledger_rows_with_unknown_codes_are_kept_and_bad_numbers_rejected() -> None:
+def test_ledger_rows_with_unknown_types_are_rejected_raw_and_unknown_reasons_kept() -> None:
     checks = REPORT_CHECKS[LEDGER_DETAIL]
-    unknown = {**ROW, "Event Type": "SomethingNew", "Disposition": "NEW", "Reason": "Z"}
-    assert check_row(unknown, checks) is None
+    assert check_row({**ROW, "Reason": "Z"}, checks) is None
+    assert "unknown value" in str(check_row({**ROW, "Event Type": "SomethingNew"}, checks))
+    assert "unknown value" in str(check_row({**ROW, "Disposition": "NEW"}, checks))
     assert check_row({**ROW, "Quantity": "two"}, checks) is not None
     assert check_row({**ROW, "Date": "2026-11-27"}, checks) is not None
     summary = {"Date": "11/27/2026", "Disposition": "SELLABLE", "Receipts": "x"}

@@ -24,7 +24,8 @@ renamed as (
             date_and_time, cast(cast(ledger_date as date) as {{ clario.type_timestamp_tz() }})
         ) as event_at,
 
-        -- categories: kept as Amazon writes them, known or not
+        -- categories: as Amazon writes them (unknown event types and dispositions are
+        -- rejected raw by the extractor; reason codes are kept whatever they are)
         event_type,
         nullif(reason, '') as reason,
         disposition,
