@@ -76,27 +76,81 @@ fifo_candidates as (
 
 ),
 
+-- candidates and credits in one time line per group: the units of the candidates that
+-- happened by each credit (a candidate at the same moment counts; one without a time
+-- never does: nulls sort last)
+fifo_timeline as (
+
+    select
+        seller_id,
+        claim_type,
+        match_group,
+        event_at as happened_at,
+        0 as is_credit,
+        units_affected as candidate_units,
+        cast(null as {{ dbt.type_string() }}) as credit_kind,
+        cast(null as {{ dbt.type_string() }}) as reference,
+        cast(null as {{ dbt.type_string() }}) as evidence,
+        cast(0 as {{ bigint }}) as quantity,
+        cast(null as {{ money }}) as amount_per_unit
+
+    from fifo_candidates
+
+    union all
+
+    select
+        seller_id,
+        claim_type,
+        match_group,
+        credited_at as happened_at,
+        1 as is_credit,
+        0 as candidate_units,
+        credit_kind,
+        reference,
+        evidence,
+        quantity,
+        amount_per_unit
+
+    from credits
+    where claim_type <> 'refund_without_return'
+
+),
+
+fifo_reach as (
+
+    select
+        *,
+        sum(candidate_units) over (
+            partition by seller_id, claim_type, match_group
+            order by happened_at, is_credit
+            rows between unbounded preceding and current row
+        ) as reachable_units
+
+    from fifo_timeline
+
+),
+
 fifo_credits as (
 
     select
-        credits.*,
-        sum(credits.quantity) over (
-            partition by credits.seller_id, credits.claim_type, credits.match_group
-            order by credits.credited_at, credits.reference, credits.evidence
+        seller_id,
+        claim_type,
+        match_group,
+        credit_kind,
+        reference,
+        evidence,
+        happened_at as credited_at,
+        quantity,
+        amount_per_unit,
+        reachable_units,
+        sum(quantity) over (
+            partition by seller_id, claim_type, match_group
+            order by happened_at, reference, evidence
             rows between unbounded preceding and current row
-        ) as running_quantity,
-        coalesce((
-            select sum(fifo_candidates.units_affected)
-            from fifo_candidates
-            where
-                fifo_candidates.seller_id = credits.seller_id
-                and fifo_candidates.claim_type = credits.claim_type
-                and fifo_candidates.match_group = credits.match_group
-                and fifo_candidates.event_at <= credits.credited_at
-        ), 0) as reachable_units
+        ) as running_quantity
 
-    from credits
-    where credits.claim_type <> 'refund_without_return'
+    from fifo_reach
+    where is_credit = 1
 
 ),
 
@@ -147,6 +201,9 @@ fifo_allocations as (
             fifo_candidates.seller_id = fifo_fills.seller_id
             and fifo_candidates.claim_type = fifo_fills.claim_type
             and fifo_candidates.match_group = fifo_fills.match_group
+            -- the credit's range overlaps the candidate's (a range join, not every pair)
+            and fifo_candidates.line_end > fifo_fills.fill_before
+            and fifo_candidates.line_end - fifo_candidates.units_affected < fifo_fills.fill_after
 
 ),
 
