@@ -36,10 +36,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg2
 import requests
+
+from flows.transform import profile_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt_project"
@@ -98,19 +99,12 @@ def child_sync(spec_path: str) -> None:
 
 
 def dbt_env(target: str, data_dir: Path, pg_dsn: str) -> dict[str, str]:
+    """The environment dbt's profile reads, as the flow gives it (flows/transform.py)."""
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DO_NOT_TRACK": "1"}
-    if target == "duckdb":
-        return {**env, "CLARIO_DUCKDB_PATH": str(data_dir / "clario.duckdb")}
-    parts = urlsplit(pg_dsn)
-    return {
-        **env,
-        "CLARIO_PG_HOST": parts.hostname or "127.0.0.1",
-        "CLARIO_PG_PORT": str(parts.port or 5432),
-        "CLARIO_PG_USER": parts.username or "postgres",
-        "CLARIO_PG_PASSWORD": parts.password or "",
-        "CLARIO_PG_DATABASE": parts.path.lstrip("/") or "postgres",
-        "CLARIO_PG_SCHEMA": "clario_many_bench",
-    }
+    env |= profile_environment(target, data_dir, pg_dsn)  # type: ignore[arg-type]
+    if target == "postgres":
+        env["CLARIO_PG_SCHEMA"] = "clario_many_bench"
+    return env
 
 
 def dbt(target: str, data_dir: Path, env: dict[str, str], *args: str) -> Measured:

@@ -238,7 +238,7 @@ def sync_seller(
             continue
         earlier_errors: list[str] = []
         for attempt in range(retries + 1):
-            run = runs[name] = DataSetRun(seller.seller_id, name)
+            run = runs[name] = DataSetRun(seller.seller_id, name, retries=attempt)
             source = amazon_seller(ctx, partial(_run_of, runs, run))
             try:
                 run.rows_loaded = _load_data_set(pipeline, source, name, writer)
@@ -255,6 +255,7 @@ def sync_seller(
             time.sleep(retry_backoff_seconds * 2**attempt)
         if earlier_errors and not run.failed:
             run.retried(earlier_errors)
+        run.check_rejected_share(settings.max_rejected_share)
         run.finish()
         if on_progress:
             on_progress(run)

@@ -21,7 +21,9 @@ from typing import Any
 import dlt
 from dlt.destinations.sql_client import SqlClientBase
 
-INDEXED_COLUMNS = ("_dlt_load_id", "_dlt_root_load_id", "_dlt_parent_id")
+# `_dlt_root_id`: dlt's merge deletes a replaced record's nested rows by it, in tables every
+# seller shares
+INDEXED_COLUMNS = ("_dlt_load_id", "_dlt_root_load_id", "_dlt_parent_id", "_dlt_root_id")
 MAX_IDENTIFIER = 63  # Postgres truncates longer names, and truncated names can collide
 
 

@@ -20,6 +20,23 @@ DATA_SETS: dict[str, tuple[str, ...]] = {
 }
 
 
+# Statuses, worst first; what `clario run` and `clario sync` exit with (README: exit codes).
+STATUSES = ("failed", "partial", "incomplete", "ok")
+EXIT_FAILED = 1  # a data set failed (or the build did)
+EXIT_REJECTED = 3  # nothing failed, but rows were rejected (kept in rejected_rows)
+MAX_WARNING_KINDS = 5
+
+
+def exit_code(summaries: list[dict[str, Any]]) -> int:
+    """0 when everything loaded (a report still being prepared included), else see above."""
+    statuses = {summary["status"] for summary in summaries}
+    if "failed" in statuses:
+        return EXIT_FAILED
+    if "partial" in statuses:
+        return EXIT_REJECTED
+    return 0
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -30,7 +47,7 @@ class DataSetRun:
 
     seller_id: str
     data_set: str
-    status: str = "running"  # running -> ok | failed | incomplete
+    status: str = "running"  # running -> ok | incomplete | partial | failed
     rows: int = 0
     rows_loaded: int = 0
     rejected: int = 0
@@ -40,7 +57,9 @@ class DataSetRun:
     notes: list[str] = field(default_factory=list)
     reports: list[dict[str, str]] = field(default_factory=list)
     pending: bool = False
-    retries: int = 0  # failed attempts before the one that counted
+    retries: int = 0  # attempts before this one (each failed)
+    warnings: int = 0  # rows kept with a value Amazon's documentation does not list
+    warning_kinds: set[str] = field(default_factory=set)
     started_at: datetime = field(default_factory=_now)
     finished_at: datetime | None = None
 
@@ -58,8 +77,21 @@ class DataSetRun:
 
     def retried(self, earlier_errors: list[str]) -> None:
         """It succeeded after failing: say so, so a flaky source is seen, not hidden."""
-        self.retries = len(earlier_errors)
         self.note(f"succeeded on attempt {self.retries + 1} after: " + " | ".join(earlier_errors))
+
+    def warn(self, message: str) -> None:
+        self.warnings += 1
+        if len(self.warning_kinds) < MAX_WARNING_KINDS:
+            self.warning_kinds.add(message)
+
+    def check_rejected_share(self, limit: float) -> None:
+        """Fail a data set whose rows were mostly rejected: something is wrong upstream."""
+        seen = self.rows + self.rejected
+        if seen and self.rejected / seen > limit:
+            self.fail(
+                f"{self.rejected} of {seen} rows rejected (over {limit:.0%}); they are kept in"
+                " rejected_rows with the reason"
+            )
 
     def fail(self, message: str) -> None:
         self.errors.append(message)
@@ -70,8 +102,15 @@ class DataSetRun:
 
     def finish(self) -> None:
         self.finished_at = _now()
+        if self.warnings:
+            self.note(
+                f"{self.warnings} row(s) kept with values Amazon does not document: "
+                + "; ".join(sorted(self.warning_kinds))
+            )
         if self.errors:
             self.status = "failed"
+        elif self.rejected:
+            self.status = "partial"  # loaded, but rows sit in rejected_rows
         elif self.pending:
             self.status = "incomplete"
         else:
@@ -91,6 +130,7 @@ class DataSetRun:
             "rows_loaded": self.rows_loaded,
             "rows_rejected": self.rejected,
             "retries": self.retries,
+            "rows_with_warnings": self.warnings,
             "window_start": self.window_start.isoformat() if self.window_start else None,
             "window_end": self.window_end.isoformat() if self.window_end else None,
             "duration_seconds": round(self.duration_seconds, 3),

@@ -26,6 +26,8 @@ class SyncSettings(BaseModel):
     group_lookback: timedelta = timedelta(days=30)
     # A first sync reaching further back than this reads orders from reports, not the API.
     backfill_after: timedelta = timedelta(days=30)
+    # A data set with a larger share of its rows rejected ends failed (the rows are kept).
+    max_rejected_share: float = Field(default=0.5, ge=0, le=1)
     # How long a run waits for one report before leaving it to the next run.
     report_wait_seconds: float = Field(default=600, gt=0)
     # First pause between getReport polls; it doubles up to a minute.

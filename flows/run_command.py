@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from extract.layout import LayoutError, audit_dataset, raw_dataset
+from extract.run import exit_code
 from extract.spapi.config import ConfigError, load_sellers
 
 console = Console()
@@ -66,7 +68,8 @@ def _check_config(sellers_file: Path | None, destination: str, pg_dsn: str | Non
             ) from None
     try:
         load_sellers(sellers_file)
-    except ConfigError as error:
+        raw_dataset(), audit_dataset()  # the schema names from the environment
+    except (ConfigError, LayoutError) as error:
         raise typer.BadParameter(str(error)) from None
 
 
@@ -121,6 +124,9 @@ def run(
         console.print(f"[red]{failure}[/red]")
         raise typer.Exit(code=1) from None
     console.print(summary_table(summaries))
+    code = exit_code(summaries)
+    if code:  # rows rejected: kept in rejected_rows, but not "ok"
+        raise typer.Exit(code=code)
 
 
 def serve() -> None:

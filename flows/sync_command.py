@@ -13,8 +13,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from extract.layout import LayoutError, audit_dataset, raw_dataset
 from extract.pipeline import sync_sellers
-from extract.run import DATA_SETS, DataSetRun
+from extract.run import DATA_SETS, DataSetRun, exit_code
 from extract.spapi.config import ConfigError, load_sellers
 
 console = Console(stderr=True)
@@ -95,7 +96,8 @@ def sync(
         )
     try:
         sellers = load_sellers(sellers_file)
-    except ConfigError as error:
+        raw_dataset(), audit_dataset()  # the schema names from the environment
+    except (ConfigError, LayoutError) as error:
         raise typer.BadParameter(str(error)) from None
     if seller:
         unknown = sorted(set(seller) - {s.seller_id for s in sellers})
@@ -117,5 +119,6 @@ def sync(
         typer.echo(json.dumps([r.summary() for r in runs], indent=2))
     else:
         Console().print(summary_table(runs))
-    if any(r.status == "failed" for r in runs):
-        raise typer.Exit(code=1)
+    code = exit_code([r.summary() for r in runs])
+    if code:
+        raise typer.Exit(code=code)

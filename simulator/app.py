@@ -290,7 +290,13 @@ def _admin_router() -> APIRouter:
     @router.get("/health")
     def health(request: Request) -> dict[str, Any]:
         p: Plumbing = request.app.state.plumbing
-        return {"status": "ok", "sandbox": p.settings.sandbox, "sellers": len(p.world.sellers)}
+        return {
+            "status": "ok",
+            "sandbox": p.settings.sandbox,
+            "sellers": len(p.world.sellers),
+            # Background generation of the world (`serve --warm`): idle, warming or done.
+            "warm": getattr(p.world, "warm_state", "idle"),
+        }
 
     @router.get("/requests")
     def list_requests(

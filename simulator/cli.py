@@ -25,7 +25,11 @@ HistoryDays = Annotated[int, typer.Option(help="Days of history before --now.")]
 OrdersPerDay = Annotated[int, typer.Option(help="Average orders per seller and day.")]
 Now = Annotated[
     datetime | None,
-    typer.Option(help="The simulated current time (UTC). Default: today's midnight, UTC."),
+    typer.Option(
+        help="Pin the simulated clock at this time (UTC); the world's history ends here. "
+        "Default: the history ends at today's midnight UTC and the clock follows the wall "
+        "clock."
+    ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
@@ -89,6 +93,17 @@ def serve(
     request_log: Annotated[
         Path | None, typer.Option(help="Append every request as JSON lines here.")
     ] = None,
+    warm: Annotated[
+        bool,
+        typer.Option(help="Generate the world's newest days in the background from startup."),
+    ] = True,
+    public_url: Annotated[
+        str | None,
+        typer.Option(
+            help="Base URL of report document downloads. Default: http://HOST:PORT as bound "
+            "(loopback for 0.0.0.0)."
+        ),
+    ] = None,
 ) -> None:
     """Serve the simulated SP-API (LWA, Orders, Reports, Finances, Inbound, Inventory) over HTTP."""
     from simulator.server import serve as run_server
@@ -113,6 +128,8 @@ def serve(
             sandbox=sandbox,
             faults=fault_config,
             request_log_path=request_log,
+            public_url=public_url,
+            warm=warm,
         )
     except (ValidationError, OSError, ValueError) as error:
         raise typer.BadParameter(str(error)) from None
@@ -120,7 +137,9 @@ def serve(
     typer.echo(
         f"SP-API simulator on http://{host}:{port} — seed {config.seed}, "
         f"{config.sellers} seller(s), "
-        f"clock {config.now.isoformat()}; `clario simulator sellers` lists credentials.",
+        f"history up to {config.now.isoformat()}"
+        f"{'' if config.now_pinned else ', clock on wall time'}; "
+        "`clario simulator sellers` lists credentials.",
         err=True,
     )
     run_server(world, settings, host, port)

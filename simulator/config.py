@@ -29,7 +29,12 @@ VISIBILITY_LAG = timedelta(minutes=2)
 
 
 def _default_now() -> datetime:
-    """Today's midnight, UTC: stable for a whole day, so `serve` and `truth` agree."""
+    """Today's midnight, UTC: stable for a whole day, so `serve` and `truth` agree.
+
+    This is where the world's history ends. Unless `now` is given, the simulator's request
+    clock still follows the wall clock (`World.now`), so clients that bound their requests by
+    their own time are served; the data they get ends here.
+    """
     today = datetime.now(UTC).date()
     return datetime(today.year, today.month, today.day, tzinfo=UTC)
 
@@ -52,6 +57,12 @@ class WorldConfig(BaseModel):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+    @property
+    def now_pinned(self) -> bool:
+        """Whether `now` was given: then the request clock stays at `now` instead of
+        following the wall clock."""
+        return "now" in self.model_fields_set
 
     @property
     def horizon(self) -> datetime:
@@ -167,6 +178,15 @@ class SimulatorSettings(BaseModel):
         default=2.0, ge=0, description="time a report takes from IN_QUEUE to DONE"
     )
     document_url_ttl_seconds: int = Field(default=300, ge=1)
+    public_url: str | None = Field(
+        default=None,
+        description="base of report document URLs (http://host:port); the server fills it in "
+        "from the address it is bound to. Never taken from a request's Host header.",
+    )
     sandbox: bool = False
+    warm: bool = Field(
+        default=False,
+        description="generate the world's newest days in the background from startup",
+    )
     faults: FaultConfig = Field(default_factory=FaultConfig)
     request_log_path: Path | None = None

@@ -15,6 +15,8 @@ CENT = Decimal("0.01")
 
 def money(value: Decimal | float | int | str) -> Decimal:
     """Round to the cent, half-up, as Amazon's amounts are."""
+    if isinstance(value, Decimal):  # the common case: no round trip through str
+        return value.quantize(CENT, rounding="ROUND_HALF_UP")
     return Decimal(str(value)).quantize(CENT, rounding="ROUND_HALF_UP")
 
 

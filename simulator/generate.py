@@ -157,6 +157,9 @@ def orders_on(
     return orders
 
 
+_MARKETPLACE_NAME_CURRENCY = {m[0]: (m[1], m[2]) for m in MARKETPLACES}
+
+
 def _order(
     rng: random.Random,
     seed: int,
@@ -169,7 +172,7 @@ def _order(
     index: int,
 ) -> Order:
     marketplace_id = marketplace_ids[rng.randrange(len(marketplace_ids))]
-    _, marketplace_name, currency = next(m for m in MARKETPLACES if m[0] == marketplace_id)
+    marketplace_name, currency = _MARKETPLACE_NAME_CURRENCY[marketplace_id]
     purchased_at = start + timedelta(seconds=offset)
     order_id = f"{100 + seller_index:03d}-{ordinal:07d}-{index:07d}"
     channel = "AFN" if rng.random() < 0.88 else "MFN"

@@ -323,7 +323,18 @@ def tsv_line(row: Mapping[str, str], columns: tuple[str, ...]) -> str:
 def tsv_lines(rows: Iterable[Mapping[str, str]], columns: tuple[str, ...]) -> Iterator[str]:
     """The header, then one line per row: tab-separated, each ending in `\\n`."""
     yield "\t".join(columns) + "\n"
+    # Merging a row into a dict of empty cells orders its values by column in C, far faster
+    # than one lookup per column; a row with a key outside the header takes the slow path.
+    empty = dict.fromkeys(columns, "")
+    width = len(columns)
+    tabs = width - 1
     for row in rows:
+        merged = {**empty, **row}
+        if len(merged) == width:
+            line = "\t".join(merged.values())
+            if line.count("\t") == tabs and "\n" not in line and "\r" not in line:
+                yield line + "\n"
+                continue
         yield tsv_line(row, columns)
 
 

@@ -16,7 +16,7 @@ from simulator.config import SellerAccount
 from simulator.entities import Order, SettlementGroup
 
 if TYPE_CHECKING:
-    from simulator.world import World
+    from simulator.world import FinancialEvent, World
 
 Rows = Iterator[dict[str, str]]
 
@@ -29,8 +29,17 @@ CITIES = (
 
 
 def stamp(moment: datetime) -> str:
-    """Amazon's flat-file timestamp: ISO 8601 with an explicit UTC offset."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    """Amazon's flat-file timestamp: ISO 8601 with an explicit UTC offset (moment in UTC)."""
+    # %-formatting of the fields: several times faster than strftime, which was the largest
+    # single cost of rendering a report row (five timestamps a shipment row).
+    return "%04d-%02d-%02dT%02d:%02d:%02d+00:00" % (  # noqa: UP031
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )
 
 
 def amount(value: Decimal) -> str:
@@ -269,7 +278,7 @@ def settlement_rows(world: World, seller: SellerAccount, group: SettlementGroup)
         "currency": group.currency,
     }
     for event in world.group_events(seller, group):
-        for line in event_lines(event):
+        for line, ids in zip(event_lines(event), _line_ids(event), strict=True):
             base = {
                 "settlement-id": settlement_id,
                 "transaction-type": _SETTLEMENT_TRANSACTION[line.transaction_type],
@@ -280,17 +289,19 @@ def settlement_rows(world: World, seller: SellerAccount, group: SettlementGroup)
                 "sku": line.sku,
                 "quantity-purchased": str(line.quantity) if line.quantity else "",
                 "fulfillment-id": "AFN" if line.transaction_type in ("order", "refund") else "",
+                **ids,
             }
             for charge_type, value in line.charges:
-                kind = "Promotion" if charge_type == "Promotion" else "ItemPrice"
+                row = {**base, "amount-type": "ItemPrice", "amount-description": charge_type}
+                if charge_type == "Promotion":
+                    # Amazon's files: amount-type Promotion, amount-description Principal,
+                    # and the promotion's id (the Finances API's PromotionId).
+                    row["amount-type"], row["amount-description"] = "Promotion", "Principal"
+                    row["promotion-id"] = f"PROMO-{line.sku}"
                 if line.transaction_type == "adjustment":
-                    kind = "FBA Inventory Reimbursement"
-                yield {
-                    **base,
-                    "amount-type": kind,
-                    "amount-description": charge_type,
-                    "amount": amount(value),
-                }
+                    row["amount-type"] = "FBA Inventory Reimbursement"
+                row["amount"] = amount(value)
+                yield row
             for fee_type, value in line.fees:
                 kind = (
                     "ItemFees"
@@ -303,6 +314,23 @@ def settlement_rows(world: World, seller: SellerAccount, group: SettlementGroup)
                     "amount-description": fee_type,
                     "amount": amount(value),
                 }
+
+
+def _line_ids(event: FinancialEvent) -> list[dict[str, str]]:
+    """Per settlement line of an event, the ids the Finances API gives the same item:
+    order-item-code is OrderItemId, adjustment-id the refund's OrderAdjustmentItemId."""
+    if event.kind == "shipment":
+        assert event.order is not None
+        shipment = event.order.shipment_id
+        return [
+            {"order-item-code": item.order_item_id, "shipment-id": shipment}
+            for item in event.order.items
+        ]
+    if event.kind == "refund":
+        assert event.refund is not None
+        ids = {"order-item-code": event.refund.order_item_id}
+        return [{**ids, "adjustment-id": event.refund.adjustment_item_id}]
+    return [{}]
 
 
 def _marketplace(marketplace_id: str) -> str:

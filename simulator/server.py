@@ -28,9 +28,35 @@ def _config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
     )
 
 
+def bound_url(host: str, port: int) -> str:
+    """The base URL of a server bound to host:port, as a client on this machine reaches it.
+
+    A wildcard address (0.0.0.0, ::) is no address to connect to: loopback stands in; a
+    server reached under another name is given `public_url` explicitly.
+    """
+    if host in ("", "0.0.0.0"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 def serve(world: WorldLike, settings: SimulatorSettings, host: str, port: int) -> None:
     """Serve the simulator until interrupted."""
+    if settings.public_url is None:
+        settings = settings.model_copy(update={"public_url": bound_url(host, port)})
+    start_warm_up(world, settings)
     uvicorn.Server(_config(create_app(world, settings), host, port)).run()
+
+
+def start_warm_up(world: WorldLike, settings: SimulatorSettings) -> None:
+    """With `settings.warm`, generate the world in a background thread (`World.warm`)."""
+    warm = getattr(world, "warm", None)
+    if settings.warm and warm is not None:
+        # A daemon thread: it never holds up the server's start or its exit.
+        threading.Thread(target=warm, name="warm-up", daemon=True).start()
 
 
 class RunningSimulator:
@@ -48,7 +74,9 @@ class RunningSimulator:
         startup_timeout: float = 10.0,
     ) -> None:
         self.world = world
-        self.settings = settings or SimulatorSettings()
+        # A copy: public_url is filled in once the port is known, and a caller's settings
+        # object may serve several simulators.
+        self.settings = (settings or SimulatorSettings()).model_copy()
         self.app = create_app(world, self.settings, routers=routers)
         self.startup_timeout = startup_timeout
         self.base_url = ""
@@ -67,13 +95,16 @@ class RunningSimulator:
         sock.bind(("127.0.0.1", 0))
         self._socket = sock
         port = sock.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{port}"
+        self.base_url = bound_url("127.0.0.1", port)
+        if self.settings.public_url is None:
+            self.settings.public_url = self.base_url
         server = uvicorn.Server(_config(self.app, "127.0.0.1", port))
         self._server = server
         self._thread = threading.Thread(
             target=server.run, kwargs={"sockets": [sock]}, name="simulator", daemon=True
         )
         self._thread.start()
+        start_warm_up(self.world, self.settings)
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if not self._thread.is_alive():

@@ -85,7 +85,7 @@ def world_truth(world: World) -> dict[str, Any]:
     """Ground truth for every seller, with the world's parameters."""
     return {
         "world": world.config.model_dump(mode="json"),
-        "now": world.now.isoformat(),
+        "now": world.data_now.isoformat(),
         "sellers": [seller_truth(world, s) for s in world.sellers],
     }
 

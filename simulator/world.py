@@ -10,10 +10,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from simulator import generate, ledger
 from simulator.config import (
@@ -23,6 +23,7 @@ from simulator.config import (
     WorldConfig,
     seller_accounts,
 )
+from simulator.day_cache import DayCache
 from simulator.entities import (
     InboundShipment,
     Order,
@@ -37,9 +38,10 @@ SETTLEMENT_PERIOD_DAYS = 14
 # Periods are aligned to a fixed Monday so a group's bounds never depend on the config.
 SETTLEMENT_EPOCH = date(2020, 1, 6)
 EVENT_LAG = max(generate.ORDER_LAG, generate.INBOUND_LAG)
-# Days kept generated: enough for a page scan to resume without regenerating, and small
-# enough that a world of millions of orders never sits in memory.
-DAY_CACHE_SIZE = 8
+# Records (orders; financial events; inbound shipments) kept generated, per kind: a whole
+# bench-sized world (275 orders a day for a year) stays generated once touched, while a
+# world of millions of orders never sits in memory (about 1.5 kB an order with its events).
+CACHE_RECORDS = 150_000
 
 # Days of refunds-without-return kept: tiny per day, and each is read again 85 days later.
 REFUND_CACHE_SIZE = 256
@@ -197,17 +199,27 @@ def period_bounds(period: int) -> tuple[datetime, datetime]:
 class World:
     """A seeded world. `now` is the simulated clock; only `set_now` changes it."""
 
-    def __init__(self, config: WorldConfig) -> None:
+    def __init__(
+        self,
+        config: WorldConfig,
+        clock: Callable[[], datetime] | None = None,
+        cache_records: int = CACHE_RECORDS,
+    ) -> None:
         self.config = config
         self.sellers: list[SellerAccount] = seller_accounts(config)
         self._by_id = {s.seller_id: s for s in self.sellers}
         self._now = config.now
+        # The request clock follows the wall clock unless `now` was given (or set_now is
+        # called): see `now` below. The world's history itself always ends at `_now`.
+        self._pinned = config.now_pinned
+        self._wall = clock or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
         self._totals: dict[tuple[int, datetime], dict[tuple[str, int], Decimal]] = {}
         self._catalogs = [generate.catalog(config.seed, s.index) for s in self.sellers]
-        self._orders_on = lru_cache(maxsize=DAY_CACHE_SIZE)(self._generate_orders)
-        self._events_on = lru_cache(maxsize=DAY_CACHE_SIZE)(self._generate_events)
-        self._inbound_on = lru_cache(maxsize=DAY_CACHE_SIZE)(self._generate_inbound)
+        self._orders_on = DayCache(self._generate_orders, cache_records)
+        self._events_on = DayCache(self._generate_events, cache_records)
+        self._inbound_on = DayCache(self._generate_inbound, cache_records)
+        self._warm_state = "idle"
         self._refunded_orders_on = lru_cache(maxsize=REFUND_CACHE_SIZE)(self._unreturned_refunds)
         self._ledgers: dict[int, ledger.SellerLedger] = {}
 
@@ -215,14 +227,29 @@ class World:
 
     @property
     def now(self) -> datetime:
+        """The request clock: what `…Before` bounds, `Date` headers and report times use.
+
+        Pinned (`--now`, `set_now`), it is the world's end. Otherwise it is the wall clock,
+        never earlier than the world's end: the world's history is fixed at its anchor
+        (today's midnight by default, as `truth` computes it) and nothing new happens
+        after it, while a client that asks up to two minutes before its own time is served.
+        """
+        if self._pinned:
+            return self._now
+        return max(self._wall(), self._now)
+
+    @property
+    def data_now(self) -> datetime:
+        """Where the world's history ends: data is visible up to this minus the lag."""
         return self._now
 
     def set_now(self, now: datetime) -> None:
-        """Move the simulated clock; data between the old and new horizon becomes visible."""
+        """Pin the clock at `now`; data between the old and new horizon becomes visible."""
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
         with self._lock:
             self._now = now
+            self._pinned = True
 
     @property
     def horizon(self) -> datetime:
@@ -244,6 +271,46 @@ class World:
         while day <= end.date():
             yield day
             day += timedelta(days=1)
+
+    # -- background warm-up --------------------------------------------------------------
+
+    @property
+    def warm_state(self) -> str:
+        """ "idle" (never warmed), "warming" or "done"."""
+        return self._warm_state
+
+    def warm(self, stop: threading.Event | None = None) -> None:
+        """Generate the world's days, newest first, while the caches have room for them.
+
+        Run in a background thread from startup (`serve --warm`): every query looks back
+        weeks (returns 45 days, financial events 60), so a first report or page would
+        otherwise generate its whole look-back; warmed, it only renders. Stops at the
+        caches' bound, so a world larger than the cache keeps only its newest days.
+        """
+        self._warm_state = "warming"
+        caches = (self._orders_on, self._events_on)
+        last = self.horizon.date()
+        day, complete = last, True
+        while day >= self.first_day and complete:
+            for seller in self.sellers:
+                if stop is not None and stop.is_set():
+                    return
+                # Leave room for a day about as large as the last one, so the newest days
+                # are never evicted by the warm-up itself.
+                if any(c.records + self._day_size(c) > c.max_records for c in caches):
+                    complete = False
+                    break
+                self._events_on(seller.index, day)
+                self._inbound_on(seller.index, day)
+            day -= timedelta(days=1)
+        if complete:
+            for seller in self.sellers:  # settlement totals: one more pass, all cached
+                self._group_totals(seller)
+        self._warm_state = "done"
+
+    @staticmethod
+    def _day_size(cache: DayCache[Any]) -> int:
+        return cache.records // max(1, len(cache)) * 2
 
     # -- generation (cached per day) -----------------------------------------------------
 

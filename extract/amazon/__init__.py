@@ -33,6 +33,7 @@ from extract.amazon.helpers import (
     orders_from_report,
     parse_time,
     plan_windows,
+    unknown_values,
     us_date,
     window_key,
 )
@@ -222,6 +223,8 @@ def _report_values(
                 resource, source_report, parsed.line_number, parsed.raw, parsed.reason or ""
             )
         else:
+            for warning in unknown_values(parsed.values, checks):
+                run.warn(warning)
             yield parsed.values
 
 

@@ -45,7 +45,8 @@ def currency_amounts_as_decimal(value: Any) -> Any:
 
 
 def check_row(row: dict[str, str], checks: ReportChecks) -> str | None:
-    """Why a report row cannot be loaded, or None when it can."""
+    """Why a report row cannot be loaded, or None when it can (a missing key, a value of
+    the wrong type). Unknown enumerated values are no reason: see `unknown_values`."""
     for column in checks.required:
         if not row.get(column):
             return f"missing value in required column '{column}'"
@@ -71,10 +72,6 @@ def check_row(row: dict[str, str], checks: ReportChecks) -> str | None:
         value = row.get(column, "")
         if value and us_date(value) is None:
             return f"'{value}' in column '{column}' is not a date (MM/DD/YYYY)"
-    for column, allowed in checks.enums.items():
-        value = row.get(column, "")
-        if value and value not in allowed:
-            return f"unknown value '{value}' in column '{column}'"
     return None
 
 
@@ -126,6 +123,19 @@ class LedgerRowKey:
         occurrence = self._seen.get(digest, 0)
         self._seen[digest] = occurrence + 1
         return digest if occurrence == 0 else f"{digest}-{occurrence}"
+
+
+def unknown_values(row: dict[str, str], checks: ReportChecks) -> list[str]:
+    """Values of enumerated columns that Amazon's documentation does not list.
+
+    Amazon adds values without notice: the row is kept and the value passes through as
+    sent (the marts map what they know), and the run counts a warning for it.
+    """
+    return [
+        f"unknown value '{row[column]}' in column '{column}'"
+        for column, allowed in checks.enums.items()
+        if row.get(column) and row[column] not in allowed
+    ]
 
 
 def report_slices(
@@ -212,7 +222,10 @@ def orders_from_report(
                     "marketplaceName": row.get("sales-channel"),
                 },
                 "fulfillment": {
-                    "fulfillmentStatus": _REPORT_ORDER_STATUS[row["order-status"]],
+                    # a status Amazon adds passes through as sent (a warning was counted)
+                    "fulfillmentStatus": _REPORT_ORDER_STATUS.get(
+                        row["order-status"], row["order-status"]
+                    ),
                     "fulfilledBy": "AMAZON"
                     if row.get("fulfillment-channel") == "Amazon"
                     else "MERCHANT",

@@ -59,10 +59,9 @@ class ReportChecks:
     enums: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
-# The ledger's event types (Inventory Ledger help) and dispositions. A value outside them is
-# kept raw in `rejected_rows` with the reason, like the other reports' unknown codes, so it
-# is seen instead of being counted as something it is not. Reason codes are many and
-# loosely documented: they are loaded as Amazon writes them.
+# The ledger's event types (Inventory Ledger help) and dispositions. A value outside them
+# keeps its row, passes through as sent and counts a warning, like the other reports'
+# unknown codes. Reason codes are many and loosely documented: loaded as written.
 LEDGER_EVENT_TYPES = frozenset(
     {"Shipments", "CustomerReturns", "Receipts", "Adjustments", "WhseTransfers", "VendorReturns"}
 )

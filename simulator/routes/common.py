@@ -10,11 +10,22 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from simulator.config import VISIBILITY_LAG, SellerAccount
 from simulator.errors import SpApiError, invalid_input
 from simulator.world import Position, World
+
+
+class FastJSONResponse(JSONResponse):
+    """A JSON answer rendered by orjson, several times faster than the standard library on
+    the simulator's largest bodies (pages of 100 orders or events), which FastAPI would
+    also first walk with jsonable_encoder had the route returned a dict."""
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
 
 
 def world_of(request: Request) -> World:
@@ -30,7 +41,17 @@ def seller_of(request: Request) -> SellerAccount:
 
 def iso(moment: datetime) -> str:
     """ISO 8601 in UTC with a Z, as SP-API's JSON dates are."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    # %-formatting rather than strftime: a page of 100 orders formats some 400 dates.
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % (  # noqa: UP031
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second,
+    )
 
 
 def list_param(request: Request, name: str) -> list[str]:

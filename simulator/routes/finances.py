@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from simulator.entities import SettlementGroup
 from simulator.errors import invalid_input, not_found
 from simulator.routes.common import (
+    FastJSONResponse,
     check_before,
     currency_v0,
     date_param,
@@ -174,7 +175,7 @@ def _position(request: Request, digest: str) -> Position | None:
 
 
 @router.get("/finances/v0/financialEventGroups")
-def list_financial_event_groups(request: Request) -> dict[str, Any]:
+def list_financial_event_groups(request: Request) -> FastJSONResponse:
     """listFinancialEventGroups: settlement periods, oldest first, 10 a page by default."""
     seller = seller_of(request)
     limit = int_param(request, "MaxResultsPerPage", 10, 1, 100)
@@ -195,11 +196,11 @@ def list_financial_event_groups(request: Request) -> dict[str, Any]:
     payload: dict[str, Any] = {"FinancialEventGroupList": [group_body(g) for g in page]}
     if offset + limit < len(groups):
         payload["NextToken"] = encode_token(Position(0, offset + limit), digest)
-    return {"payload": payload}
+    return FastJSONResponse({"payload": payload})
 
 
 @router.get("/finances/v0/financialEventGroups/{eventGroupId}/financialEvents")
-def list_financial_events_by_group_id(eventGroupId: str, request: Request) -> dict[str, Any]:
+def list_financial_events_by_group_id(eventGroupId: str, request: Request) -> FastJSONResponse:
     """listFinancialEventsByGroupId."""
     seller = seller_of(request)
     world = world_of(request)
@@ -209,7 +210,7 @@ def list_financial_events_by_group_id(eventGroupId: str, request: Request) -> di
         raise not_found(f"Financial event group {eventGroupId} was not found.")
     digest = filters_digest(request, ("NextToken",))
     if too_long:
-        return events_payload([], None, digest)
+        return FastJSONResponse(events_payload([], None, digest))
     events, following = world.search_events(
         seller,
         group_id=eventGroupId,
@@ -218,18 +219,18 @@ def list_financial_events_by_group_id(eventGroupId: str, request: Request) -> di
         position=_position(request, digest),
         limit=limit,
     )
-    return events_payload(events, following, digest)
+    return FastJSONResponse(events_payload(events, following, digest))
 
 
 @router.get("/finances/v0/financialEvents")
-def list_financial_events(request: Request) -> dict[str, Any]:
+def list_financial_events(request: Request) -> FastJSONResponse:
     """listFinancialEvents: by posted date; a range over 180 days answers empty."""
     seller = seller_of(request)
     limit = int_param(request, "MaxResultsPerPage", 100, 1, 100)
     after, before, too_long = _posted_window(request)
     digest = filters_digest(request, ("NextToken",))
     if too_long:
-        return events_payload([], None, digest)
+        return FastJSONResponse(events_payload([], None, digest))
     events, following = world_of(request).search_events(
         seller,
         posted_after=after,
@@ -237,11 +238,11 @@ def list_financial_events(request: Request) -> dict[str, Any]:
         position=_position(request, digest),
         limit=limit,
     )
-    return events_payload(events, following, digest)
+    return FastJSONResponse(events_payload(events, following, digest))
 
 
 @router.get("/finances/v0/orders/{orderId}/financialEvents")
-def list_financial_events_by_order_id(orderId: str, request: Request) -> dict[str, Any]:
+def list_financial_events_by_order_id(orderId: str, request: Request) -> FastJSONResponse:
     """listFinancialEventsByOrderId."""
     seller = seller_of(request)
     limit = int_param(request, "MaxResultsPerPage", 100, 1, 100)
@@ -249,4 +250,4 @@ def list_financial_events_by_order_id(orderId: str, request: Request) -> dict[st
     events, following = world_of(request).search_events(
         seller, order_id=orderId, position=_position(request, digest), limit=limit
     )
-    return events_payload(events, following, digest)
+    return FastJSONResponse(events_payload(events, following, digest))

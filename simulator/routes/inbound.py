@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 from simulator.entities import InboundShipment
 from simulator.errors import invalid_input, not_found
 from simulator.routes.common import (
+    FastJSONResponse,
     check_before,
     check_marketplaces,
     date_param,
@@ -137,7 +138,7 @@ def _search(
 
 
 @router.get("/fba/inbound/v0/shipments")
-def get_shipments(request: Request) -> dict[str, Any]:
+def get_shipments(request: Request) -> FastJSONResponse:
     """getShipments: QueryType SHIPMENT, DATE_RANGE, or NEXT_TOKEN."""
     query_type, filters, position = _query(request, ("SHIPMENT", "DATE_RANGE", "NEXT_TOKEN"))
     shipments, following = _search(request, filters, position, SHIPMENTS_PER_PAGE)
@@ -147,20 +148,20 @@ def get_shipments(request: Request) -> dict[str, Any]:
     }
     if following is not None:
         payload["NextToken"] = encode_token(following, "", {"q": query_type, "filters": filters})
-    return {"payload": payload}
+    return FastJSONResponse({"payload": payload})
 
 
 @router.get("/fba/inbound/v0/shipments/{shipmentId}/items")
-def get_shipment_items_by_shipment_id(shipmentId: str, request: Request) -> dict[str, Any]:
+def get_shipment_items_by_shipment_id(shipmentId: str, request: Request) -> FastJSONResponse:
     """getShipmentItemsByShipmentId: every item of one shipment."""
     shipments, _ = _search(request, {"ids": [shipmentId]}, None, 1)
     if not shipments:
         raise not_found(f"Shipment {shipmentId} was not found.")
-    return {"payload": {"ItemData": item_bodies(shipments[0], request)}}
+    return FastJSONResponse({"payload": {"ItemData": item_bodies(shipments[0], request)}})
 
 
 @router.get("/fba/inbound/v0/shipmentItems")
-def get_shipment_items(request: Request) -> dict[str, Any]:
+def get_shipment_items(request: Request) -> FastJSONResponse:
     """getShipmentItems: items of shipments updated in a date range (DATE_RANGE / NEXT_TOKEN)."""
     query_type, filters, position = _query(request, ("DATE_RANGE", "NEXT_TOKEN"))
     shipments, following = _search(request, filters, position, ITEM_SHIPMENTS_PER_PAGE)
@@ -169,4 +170,4 @@ def get_shipment_items(request: Request) -> dict[str, Any]:
     }
     if following is not None:
         payload["NextToken"] = encode_token(following, "", {"q": query_type, "filters": filters})
-    return {"payload": payload}
+    return FastJSONResponse({"payload": payload})

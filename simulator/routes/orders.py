@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from simulator.entities import Order
 from simulator.errors import invalid_input, not_found
 from simulator.routes.common import (
+    FastJSONResponse,
     check_before,
     check_marketplaces,
     decode_token,
@@ -162,7 +163,7 @@ def _window(request: Request, names: tuple[str, str, str, str]) -> dict[str, Any
 
 
 @router.get("/orders/2026-01-01/orders")
-def search_orders(request: Request) -> dict[str, Any]:
+def search_orders(request: Request) -> FastJSONResponse:
     """searchOrders: orders created or updated in a window, items inline."""
     seller = seller_of(request)
     window = _window(
@@ -198,16 +199,16 @@ def search_orders(request: Request) -> dict[str, Any]:
         body["lastUpdatedBefore"] = iso(window["updated_before"])
     else:
         body["createdBefore"] = iso(window["created_before"])
-    return body
+    return FastJSONResponse(body)
 
 
 @router.get("/orders/2026-01-01/orders/{orderId}")
-def get_order_2026(orderId: str, request: Request) -> dict[str, Any]:
+def get_order_2026(orderId: str, request: Request) -> FastJSONResponse:
     """getOrder (2026-01-01)."""
     order = world_of(request).order(seller_of(request), orderId)
     if order is None:
         raise not_found(f"Order {orderId} was not found.")
-    return {"order": order_2026(order, request)}
+    return FastJSONResponse({"order": order_2026(order, request)})
 
 
 def order_v0(order: Order, request: Request) -> dict[str, Any]:
@@ -249,7 +250,7 @@ def order_v0(order: Order, request: Request) -> dict[str, Any]:
 
 
 @router.get("/orders/v0/orders")
-def get_orders_v0(request: Request) -> dict[str, Any]:
+def get_orders_v0(request: Request) -> FastJSONResponse:
     """getOrders (deprecated but still called): NextToken with the same filters re-sent."""
     seller = seller_of(request)
     marketplace_ids = list_param(request, "MarketplaceIds")
@@ -283,20 +284,20 @@ def get_orders_v0(request: Request) -> dict[str, Any]:
         payload["LastUpdatedBefore"] = iso(window["updated_before"])
     else:
         payload["CreatedBefore"] = iso(window["created_before"])
-    return {"payload": payload}
+    return FastJSONResponse({"payload": payload})
 
 
 @router.get("/orders/v0/orders/{orderId}")
-def get_order_v0(orderId: str, request: Request) -> dict[str, Any]:
+def get_order_v0(orderId: str, request: Request) -> FastJSONResponse:
     """getOrder (v0)."""
     order = world_of(request).order(seller_of(request), orderId)
     if order is None:
         raise not_found(f"Order {orderId} was not found.")
-    return {"payload": order_v0(order, request)}
+    return FastJSONResponse({"payload": order_v0(order, request)})
 
 
 @router.get("/orders/v0/orders/{orderId}/orderItems")
-def get_order_items_v0(orderId: str, request: Request) -> dict[str, Any]:
+def get_order_items_v0(orderId: str, request: Request) -> FastJSONResponse:
     """getOrderItems (v0): pricing is left out while an order is Pending, as Amazon does."""
     world = world_of(request)
     order = world.order(seller_of(request), orderId)
@@ -322,4 +323,4 @@ def get_order_items_v0(orderId: str, request: Request) -> dict[str, Any]:
             if item.promotion_discount:
                 entry["PromotionIds"] = [f"PROMO-{item.sku}"]
         items.append(entry)
-    return {"payload": {"AmazonOrderId": order.order_id, "OrderItems": items}}
+    return FastJSONResponse({"payload": {"AmazonOrderId": order.order_id, "OrderItems": items}})

@@ -6,13 +6,16 @@ content, and moves IN_QUEUE → IN_PROGRESS → DONE over `settings.report_delay
 time. Status is computed when someone looks, so no background task is needed.
 
 Settlement reports cannot be requested (Amazon schedules them); every closed settlement
-group of a seller appears as a DONE GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2 report whose
-id is derived from the group id, so it is the same across calls and restarts.
+group of a seller appears, SETTLEMENT_REPORT_DELAY after it closes, as a DONE
+GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2 report whose id is derived from the group id, so
+it is the same across calls and restarts. getReports lists them only when asked for that
+type: listing them reads every settlement group of the world.
 
 Documents download from this server, like S3 presigned URLs: `/_simulator/documents/{id}`
 with an expiry and an HMAC signature, no SP-API token, streamed and gzip-compressed on the
-fly. `/_simulator/reports/{id}/malformed` tells tests which rows the malformed-row fault
-damaged.
+fly (settlement documents plain, without compressionAlgorithm). Their URL is built from
+`settings.public_url`, never from the request's Host header.
+`/_simulator/reports/{id}/malformed` tells tests which rows the malformed-row fault damaged.
 """
 
 from __future__ import annotations
@@ -69,6 +72,11 @@ _SETTLEMENT_ID_SPAN = 40_000_000_000
 
 _GZIP_CHUNK = 64 * 1024
 
+# How long after its settlement period closes a settlement report is created. Amazon gives
+# no figure ("automatically scheduled by Amazon"); an hour keeps createdTime after the
+# period's end, as a real report's is, so a client listing by createdSince must allow for it.
+SETTLEMENT_REPORT_DELAY = timedelta(hours=1)
+
 
 class SettlementGroup(Protocol):
     """What the routes read of a settlement group (the world's own class has more)."""
@@ -92,6 +100,8 @@ class ReportWorld(Protocol):
     def sellers(self) -> Sequence[SellerAccount]: ...
     @property
     def now(self) -> datetime: ...
+    @property
+    def data_now(self) -> datetime: ...
 
     def report_rows(
         self,
@@ -280,9 +290,11 @@ def _advance(
 
 
 def _sync_settlements(store: ReportStore, world: ReportWorld, seller: SellerAccount) -> None:
-    """Add a DONE settlement report for every closed group not yet in the store."""
+    """Add a DONE settlement report for every group closed by now, not yet in the store."""
+    now = world.now
     for group in world.settlement_groups(seller):
-        if not group.closed:
+        created = group.end + SETTLEMENT_REPORT_DELAY
+        if not group.closed or created > now:
             continue
         report_id = settlement_report_id(seller, group.group_id)
         if report_id in store.by_id:
@@ -295,14 +307,14 @@ def _sync_settlements(store: ReportStore, world: ReportWorld, seller: SellerAcco
             marketplace_ids=(marketplace,),
             data_start=group.start,
             data_end=group.end,
-            # Amazon publishes the report when the group closes.
-            created_time=group.end,
+            # Amazon publishes the report shortly after the group closes.
+            created_time=created,
             as_of=group.end,
             created_monotonic=0.0,
             group_id=group.group_id,
             status="DONE",
-            processing_start=group.end,
-            processing_end=group.end,
+            processing_start=created,
+            processing_end=created,
             document_id=_document_id(world.config.seed, seller.seller_id, report_id),
         )
         with store.lock:
@@ -405,7 +417,8 @@ async def create_report(request: Request) -> JSONResponse:
                 data_start=start,
                 data_end=end,
                 created_time=now,
-                as_of=now,
+                # The data's own end: the request clock may run past the world's history.
+                as_of=min(now, world.data_now),
                 created_monotonic=time.monotonic(),
                 fatal_reason=fatal_reason,
                 options=dict(options or {}),
@@ -549,7 +562,9 @@ def get_reports(request: Request) -> JSONResponse:
         _seller(request),
     )
     query = _list_query(request, seller, world.now)
-    _sync_settlements(store, world, seller)
+    if SETTLEMENT_V2 in query.report_types:
+        # Listing them reads the whole world's settlement groups: only when asked for.
+        _sync_settlements(store, world, seller)
     matches = []
     for report in list(store.by_seller.get(seller.seller_id, {}).values()):
         if report.report_type not in query.report_types:
@@ -574,6 +589,17 @@ def get_reports(request: Request) -> JSONResponse:
     return JSONResponse(body)
 
 
+def _public_url(request: Request) -> str:
+    """Where documents download from: the configured public URL, else the local address the
+    request arrived on. Never the Host header: clients send wrong ones (python-amazon-sp-api
+    sends the production host for an http endpoint), and a URL built from it fails."""
+    public = _settings(request).public_url
+    if public:
+        return public.rstrip("/")
+    host, port = request.scope["server"]
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
+
+
 def _signature(key: bytes, document_id: str, expires: int, encoding: str) -> str:
     message = f"{document_id}\n{expires}\n{encoding}".encode()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
@@ -596,15 +622,30 @@ def get_report_document(document_id: str, request: Request) -> JSONResponse:
     expires = math.ceil(time.time() + _settings(request).document_url_ttl_seconds)
     # With the flag, the download carries Content-Encoding: gzip so HTTP clients decompress
     # on their own; without it, the body is the raw .gz the client must decompress.
-    encoding = "gzip" if flag == "true" else "identity"
+    # A plain document has neither.
+    plain = _is_plain(report)
+    encoding = "gzip" if flag == "true" and not plain else "identity"
     signature = _signature(store.url_key, document_id, expires, encoding)
     url = (
-        f"{str(request.base_url).rstrip('/')}{DOCUMENTS_PATH}/{document_id}"
+        f"{_public_url(request)}{DOCUMENTS_PATH}/{document_id}"
         f"?expires={expires}&encoding={encoding}&sig={signature}"
     )
-    return JSONResponse(
-        {"reportDocumentId": document_id, "url": url, "compressionAlgorithm": "GZIP"}
-    )
+    body = {"reportDocumentId": document_id, "url": url}
+    if not plain:
+        body["compressionAlgorithm"] = "GZIP"
+    return JSONResponse(body)
+
+
+def _is_plain(report: StoredReport) -> bool:
+    """Whether the document is served uncompressed, without compressionAlgorithm.
+
+    The model makes compressionAlgorithm optional ("If the report document contents have been
+    compressed, the compression algorithm used is returned ... Otherwise, you can download
+    the report directly"), and clients meet plain documents (amzn/selling-partner-api-models
+    issue #2033). Settlement documents are served plain, so a client must read the field
+    rather than assume gzip; the requested types stay gzip.
+    """
+    return report.group_id is not None
 
 
 def _s3_error(code: str, message: str) -> Response:
@@ -694,9 +735,22 @@ def download_document(document_id: str, request: Request) -> Response:
         return _s3_error("AccessDenied", "Access Denied")
     headers = {"Content-Encoding": "gzip"} if encoding == "gzip" else {}
     lines = _document_lines(_world(request), _settings(request), report)
-    return StreamingResponse(
-        _gzip_stream(lines), media_type="application/octet-stream", headers=headers
-    )
+    body = _plain_stream(lines) if _is_plain(report) else _gzip_stream(lines)
+    return StreamingResponse(body, media_type="application/octet-stream", headers=headers)
+
+
+def _plain_stream(lines: Iterator[str]) -> Iterator[bytes]:
+    """UTF-8 lines in chunks of about _GZIP_CHUNK bytes (one write per chunk, not per line)."""
+    buffer: list[bytes] = []
+    size = 0
+    for line in lines:
+        data = line.encode("utf-8")
+        buffer.append(data)
+        size += len(data)
+        if size >= _GZIP_CHUNK:
+            yield b"".join(buffer)
+            buffer, size = [], 0
+    yield b"".join(buffer)
 
 
 @router.get("/_simulator/reports/{report_id}/malformed", include_in_schema=False)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from extract.amazon.helpers import LedgerRowKey, check_row, inventory_quantities, us_date
+from extract.amazon.helpers import (
+    LedgerRowKey,
+    check_row,
+    inventory_quantities,
+    unknown_values,
+    us_date,
+)
 from extract.amazon.settings import LEDGER_DETAIL, LEDGER_SUMMARY, REPORT_CHECKS
 
 ROW = {
@@ -38,11 +44,14 @@ def test_a_ledger_row_key_ignores_what_may_change_when_read_again() -> None:
     assert LedgerRowKey()({**ROW, "Reference ID": "D2"}) != LedgerRowKey()(ROW)
 
 
-def test_ledger_rows_with_unknown_types_are_rejected_raw_and_unknown_reasons_kept() -> None:
+def test_ledger_rows_with_unknown_codes_are_kept_with_a_warning() -> None:
     checks = REPORT_CHECKS[LEDGER_DETAIL]
-    assert check_row({**ROW, "Reason": "Z"}, checks) is None
-    assert "unknown value" in str(check_row({**ROW, "Event Type": "SomethingNew"}, checks))
-    assert "unknown value" in str(check_row({**ROW, "Disposition": "NEW"}, checks))
+    unknown = {**ROW, "Event Type": "SomethingNew", "Disposition": "NEW", "Reason": "Z"}
+    assert check_row(unknown, checks) is None
+    assert unknown_values(unknown, checks) == [
+        "unknown value 'SomethingNew' in column 'Event Type'",
+        "unknown value 'NEW' in column 'Disposition'",
+    ]
     assert check_row({**ROW, "Quantity": "two"}, checks) is not None
     assert check_row({**ROW, "Date": "2026-11-27"}, checks) is not None
     summary = {"Date": "11/27/2026", "Disposition": "SELLABLE", "Receipts": "x"}

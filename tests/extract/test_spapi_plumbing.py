@@ -207,7 +207,23 @@ BAD_SECOND_SELLER = [
     (
         'seller_id = "A2SELLERTWO"',
         'seller_id = "has space"',
-        "sellers[1].seller_id: String should match",
+        "sellers[1].seller_id: 'has space' is not an Amazon merchant token",
+    ),
+    # one seller, one spelling: ids that dlt and dbt would fold differently are refused
+    (
+        'seller_id = "A2SELLERTWO"',
+        'seller_id = "ALO9-YWHTL8KF63"',
+        "sellers[1].seller_id: 'ALO9-YWHTL8KF63' is not an Amazon merchant token",
+    ),
+    (
+        'seller_id = "A2SELLERTWO"',
+        'seller_id = "a2sellertwo"',
+        "e.g. 'A2SELLERTWO'",
+    ),
+    (
+        'marketplace_ids = ["A1PA6795UKMFR9"]',
+        """marketplace_ids = ["A1PA' or '1'='1"]""",
+        "sellers[1].marketplace_ids: \"A1PA' or '1'='1\" is not an Amazon marketplace id",
     ),
     ('seller_id = "A2SELLERTWO"', "", "sellers[1].seller_id: is required"),
     (
@@ -316,7 +332,7 @@ LEGACY = {
 
 def test_legacy_variables(clean_env: pytest.MonkeyPatch) -> None:
     (seller,) = load_sellers(environ=LEGACY)
-    assert (seller.seller_id, seller.region, seller.sandbox) == ("default", Region.EU, True)
+    assert (seller.seller_id, seller.region, seller.sandbox) == ("DEFAULT", Region.EU, True)
     assert seller.endpoint == LEGACY["AMAZON_SPAPI_BASE_URL"]
     assert token_url(seller) == LWA_TOKEN_URL
     local = {

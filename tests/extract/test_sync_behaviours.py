@@ -120,13 +120,17 @@ def test_with_faults_the_tables_end_equal_to_a_fault_free_run(
     faulty = World(WORLD)
     settings = SimulatorSettings(rate_scale=1000, report_delay_seconds=0.2, faults=faults)
     with RunningSimulator(faulty, settings) as simulator:
-        history = _until_ok(
+        first = sync(
             faulty,
             simulator.base_url,
             tmp_path,
             client_options={"timeout": 1.5, "backoff_max": 0.3},
         )
-    assert "failed" in history[0], "the FATAL slice failed its data set in the first run"
+        if {r.status for r in first} != {"ok"}:  # 5xx through every retry: the next run
+            _until_ok(faulty, simulator.base_url, tmp_path)
+    # the FATAL slice was asked for again within the run, and its summary says so
+    notes = [r.summary()["notes"] or "" for r in first if r.retries]
+    assert any("FATAL" in note for note in notes), [r.summary() for r in first]
     for account in world.sellers:
         clean = duckdb_warehouse(synced, account).snapshot()
         assert duckdb_warehouse(tmp_path, account).snapshot() == clean
@@ -215,10 +219,15 @@ def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_rows(
         assert ("orders__order_items", "_dlt_parent_id") in by_table
         assert ("orders__order_items", "_dlt_root_load_id") in by_table
         assert ("shipment_events__shipment_item_list", "_dlt_parent_id") in by_table
-        assert ("fba_shipments", "seller_id, shipment_id, shipment_item_id") in by_table
+        keys = {columns for table, columns in by_table if table == "fba_shipments"}
+        assert {"seller_id", "shipment_id", "shipment_item_id"} in [
+            set(key.replace('"', "").split(", ")) for key in keys
+        ]
 
 
 def test_malformed_report_rows_are_kept_counted_and_reported(tmp_path: Path) -> None:
+    """Rows that cannot be parsed are kept raw in `rejected_rows` and counted; a row with a
+    value Amazon does not document is loaded as sent, with a warning. Neither is `ok`."""
     world = World(WORLD)
     settings = SimulatorSettings(
         rate_scale=1000, report_delay_seconds=0.2, faults=FaultConfig(malformed_row_rate=0.1)
@@ -236,18 +245,48 @@ def test_malformed_report_rows_are_kept_counted_and_reported(tmp_path: Path) -> 
             for report_id in report_ids
         ]
         # reports cancelled for want of data have no document, so nothing to damage
-        damaged = sum(answer.json()["count"] for answer in answers if answer.status_code == 200)
-    assert damaged > 0
-    assert sum(r.rejected for r in runs) == damaged
+        damaged = [
+            row for answer in answers if answer.status_code == 200 for row in answer.json()["rows"]
+        ]
+    unparseable = [row for row in damaged if row["kind"] != "unknown_enum"]
+    unknown = [row for row in damaged if row["kind"] == "unknown_enum"]
+    assert unparseable and unknown
+    assert sum(r.rejected for r in runs) == len(unparseable)
+    assert sum(r.warnings for r in runs) == len(unknown)
     rejected = sum(duckdb_warehouse(tmp_path, a).count("rejected_rows") for a in world.sellers)
-    assert rejected == damaged
+    assert rejected == len(unparseable)
     reasons = {
         row[0].split(" ")[0]
         for a in world.sellers
         for row in duckdb_warehouse(tmp_path, a).rows("select reason from {s}.rejected_rows")
     }
-    assert reasons >= {"expected", "unknown"}, reasons
-    assert {r.status for r in runs} == {"ok"}, "bad rows do not fail a run"
+    assert "unknown" not in reasons and reasons >= {"expected"}, reasons
+    # the unknown values passed through, in the rows they came with
+    passed = sum(
+        duckdb_warehouse(tmp_path, a).count(table, f"\"{column}\" = 'SIMULATOR_UNKNOWN_VALUE'")
+        for a in world.sellers
+        for table, column in (
+            ("customer_returns", "detailed_disposition"),
+            ("fba_shipments", "fulfillment_channel"),
+            ("reimbursements", "reason"),
+        )
+    )
+    assert passed > 0
+    statuses = {r.status for r in runs if r.rejected}
+    assert statuses == {"partial"}, "rows rejected: not ok"
+    noted = [r.summary()["notes"] or "" for r in runs if r.warnings]
+    assert all("SIMULATOR_UNKNOWN_VALUE" in note for note in noted)
+
+
+def test_a_data_set_mostly_rejected_ends_failed_with_the_reason(tmp_path: Path) -> None:
+    world = World(WORLD)
+    settings = SimulatorSettings(
+        rate_scale=1000, report_delay_seconds=0.2, faults=FaultConfig(malformed_row_rate=0.9)
+    )
+    with RunningSimulator(world, settings) as simulator:
+        runs = sync(world, simulator.base_url, tmp_path, data_sets=["fba_shipments"])
+    assert {r.status for r in runs} == {"failed"}
+    assert all("rows rejected (over 50%)" in (r.summary()["error"] or "") for r in runs)
 
 
 def test_a_report_not_ready_at_the_end_of_a_run_is_collected_by_the_next(tmp_path: Path) -> None:

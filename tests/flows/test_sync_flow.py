@@ -177,3 +177,34 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
     )
     passed = re.search(r"PASS=(\d+) WARN=0 ERROR=0", log)
     assert passed and int(passed.group(1)) >= 10, log[-2000:]
+
+
+def test_a_seller_with_refused_credentials_fails_at_once_and_delays_no_other(
+    tmp_path: Path,
+) -> None:
+    """LWA refusing a seller's credentials is not retried (no retry can fix it): its data
+    sets fail on the first attempt, and the other sellers sync as if it were not there."""
+    world = World(WORLD)
+    with RunningSimulator(world, FAST) as simulator:
+        sellers = _sellers_file(world, simulator.base_url, tmp_path / "sellers.toml")
+        bad = world.sellers[0]
+        sellers.write_text(sellers.read_text().replace(bad.client_secret, "not-the-secret"))
+        with pytest.raises(RuntimeError, match="LWA refused") as caught:
+            sync(
+                data_dir=tmp_path / "data",
+                sellers_file=sellers,
+                settings=SETTINGS,
+                client_options=TEST_CLIENT,
+                retries=2,
+                retry_backoff_seconds=60,  # a retry would hold the test for minutes
+                build=False,
+            )
+    summaries = caught.value.summaries  # type: ignore[attr-defined]
+    failed = [s for s in summaries if s["seller_id"] == bad.seller_id]
+    assert [s["status"] for s in failed] == ["failed"] * len(DATA_SETS)
+    assert {s["retries"] for s in failed} == {0}
+    others = [s for s in summaries if s["seller_id"] != bad.seller_id]
+    assert others and {s["status"] for s in others} == {"ok"}
+    assert_matches_truth(
+        duckdb_warehouse(tmp_path / "data", world.sellers[1]), seller_truth(world, world.sellers[1])
+    )

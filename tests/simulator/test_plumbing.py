@@ -410,7 +410,7 @@ def test_date_header_follows_the_simulated_clock(sim: RunningSimulator, world: W
 
 def test_health(sim: RunningSimulator) -> None:
     response = requests.get(sim.base_url + "/_simulator/health", timeout=5)
-    assert response.json() == {"status": "ok", "sandbox": False, "sellers": 2}
+    assert response.json() == {"status": "ok", "sandbox": False, "sellers": 2, "warm": "idle"}
     assert "x-amzn-RequestId" not in response.headers
 
 

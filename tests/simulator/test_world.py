@@ -10,7 +10,7 @@ import requests
 from simulator.config import SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
 from simulator.truth import world_truth
-from simulator.world import DAY_CACHE_SIZE, World, event_lines
+from simulator.world import World, event_lines
 from tests.simulator.conftest import NOW, SMALL_WORLD
 from tests.simulator.spapi import Client
 
@@ -77,9 +77,14 @@ def test_truth_is_internally_consistent() -> None:
 
 
 def test_days_are_generated_lazily_and_cached_within_bounds() -> None:
-    world = World(WorldConfig(seed=3, sellers=1, history_days=400, orders_per_day=5, now=NOW))
-    assert sum(1 for _ in world.orders(world.sellers[0])) > 1500
-    assert world._orders_on.cache_info().currsize <= DAY_CACHE_SIZE
+    config = WorldConfig(seed=3, sellers=1, history_days=400, orders_per_day=5, now=NOW)
+    world = World(config, cache_records=300)
+    orders = list(world.orders(world.sellers[0]))
+    assert len(orders) > 1500
+    assert 0 < world._orders_on.records <= 300
+    assert len(world._orders_on) < 400
+    # Evicted days come back the same.
+    assert list(World(config).orders(world.sellers[0])) == orders
 
 
 def test_the_clock_reveals_late_changes_and_late_events() -> None:

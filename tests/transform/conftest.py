@@ -6,15 +6,20 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import psycopg2
+import pytest
 
 from flows.demo import MARTS as CONTRACT_MARTS
+from simulator.config import SimulatorSettings
+from simulator.server import RunningSimulator
+from simulator.world import World
+from tests.transform.many_sellers import WORLD as MANY_SELLERS_WORLD
 
 ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECT = ROOT / "dbt_project"
@@ -119,3 +124,17 @@ def snapshot(
         )
         for mart in MARTS
     }
+
+
+@pytest.fixture(scope="module")
+def many_sellers_world() -> World:
+    """50 small sellers (tests/transform/many_sellers.py)."""
+    return World(MANY_SELLERS_WORLD)
+
+
+@pytest.fixture(scope="module")
+def many_sellers_simulator(many_sellers_world: World) -> Iterator[RunningSimulator]:
+    with RunningSimulator(
+        many_sellers_world, SimulatorSettings(rate_scale=1000, report_delay_seconds=0.1)
+    ) as s:
+        yield s

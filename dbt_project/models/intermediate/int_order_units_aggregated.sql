@@ -15,7 +15,11 @@ aggregated as (
         _dlt_load_id,
         count(*) as item_count,
         cast(sum(quantity_ordered) as {{ dbt.type_bigint() }}) as units_ordered,
-        cast(sum(quantity_shipped) as {{ dbt.type_bigint() }}) as units_shipped,
+        -- unknown (null) when any item's shipped quantity is: a partial sum would undercount
+        case
+            when count(quantity_shipped) = count(*)
+                then cast(sum(quantity_shipped) as {{ dbt.type_bigint() }})
+        end as units_shipped,
         sum(item_price + coalesce(item_tax, 0) - promotion_discount) as items_total,
         max(currency) as currency
 

@@ -86,7 +86,8 @@ final as (
         -- numerics
         coalesce(units.item_count, 0) as item_count,
         coalesce(units.units_ordered, 0) as units_ordered,
-        coalesce(units.units_shipped, 0) as units_shipped,
+        -- an order without items shipped none; one whose items' count is unknown, unknown
+        case when units.order_id is null then 0 else units.units_shipped end as units_shipped,
         cast(
             coalesce(orders.grand_total_amount, units.items_total) as {{ clario.type_money() }}
         ) as total_amount,

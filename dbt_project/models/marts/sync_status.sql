@@ -48,7 +48,8 @@ successes as (
         max(window_end) as synced_through
 
     from sync_runs
-    where status = 'ok'
+    -- a partial run completed its window too (its rejected rows are kept apart)
+    where status in ('ok', 'partial')
     group by seller_id, data_set
 
 ),

@@ -24,8 +24,8 @@ renamed as (
             date_and_time, cast(cast(ledger_date as date) as {{ clario.type_timestamp_tz() }})
         ) as event_at,
 
-        -- categories: as Amazon writes them (unknown event types and dispositions are
-        -- rejected raw by the extractor; reason codes are kept whatever they are)
+        -- categories: as Amazon writes them, known or not (the extractor counts a warning
+        -- for an event type or disposition Amazon's documentation does not list)
         event_type,
         nullif(reason, '') as reason,
         disposition,

@@ -30,7 +30,8 @@ renamed as (
 
         -- numerics
         source.quantity_ordered,
-        coalesce(source.fulfillment__quantity_fulfilled, 0) as quantity_shipped,
+        -- null when Amazon left the optional fulfillment block out: unknown, not zero
+        source.fulfillment__quantity_fulfilled as quantity_shipped,
         {{ clario.safe_cast_money('source.product__price__unit_price__amount') }} as unit_price,
         source.product__price__unit_price__currency_code as unit_price_currency,
         {{ clario.safe_cast_money('source.proceeds__proceeds_total__amount') }} as proceeds_total,

@@ -1,0 +1,79 @@
+"""Configured values that reach SQL or file names are checked before anything runs.
+
+Seller, user and marketplace ids are covered where they are parsed and used
+(tests/extract/test_spapi_plumbing.py: refused ids; tests/transform/test_many_sellers.py:
+user ids full of quotes arrive in the marts as text). Here: the schema names from the
+environment and the sellers var, for the CLI and for dbt run by hand.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from extract.layout import LayoutError, pipeline_name, raw_dataset
+from tests.transform.conftest import DbtRunner
+
+CLARIO = str(Path(sys.executable).with_name("clario"))
+HOSTILE = 'raw"; drop schema main cascade; --'
+SELLERS = """
+[[sellers]]
+seller_id = "A1EXAMPLESELLER"
+region = "NA"
+marketplace_ids = ["ATVPDKIKX0DER"]
+endpoint = "http://127.0.0.1:9"
+token_url = "http://127.0.0.1:9/auth/o2/token"
+[sellers.credentials]
+client_id = "id"
+client_secret = "secret"
+refresh_token = "Atzr|token"
+"""
+
+
+def test_the_extractor_refuses_schema_names_and_seller_ids_it_cannot_use_safely() -> None:
+    with pytest.raises(LayoutError, match="CLARIO_RAW_SCHEMA"):
+        raw_dataset({"CLARIO_RAW_SCHEMA": HOSTILE})
+    with pytest.raises(LayoutError, match="not an Amazon merchant token"):
+        pipeline_name("../../etc")
+    assert raw_dataset({}) == "raw_spapi"
+
+
+@pytest.mark.parametrize("variable", ["CLARIO_RAW_SCHEMA", "CLARIO_AUDIT_SCHEMA"])
+def test_clario_refuses_a_hostile_schema_name_before_any_work(
+    tmp_path: Path, variable: str
+) -> None:
+    sellers = tmp_path / "sellers.toml"
+    sellers.write_text(SELLERS)
+    done = subprocess.run(
+        [CLARIO, "sync", "--sellers-file", str(sellers), "--data-dir", str(tmp_path / "data")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, variable: HOSTILE},
+        check=False,
+    )
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert variable in done.stderr
+    assert not (tmp_path / "data").exists(), "nothing was written"
+
+
+@pytest.mark.parametrize(
+    ("env", "sellers", "message"),
+    [
+        ({"CLARIO_RAW_SCHEMA": HOSTILE}, [], "is not a usable schema name"),
+        ({"CLARIO_AUDIT_SCHEMA": HOSTILE}, [], "is not a usable schema name"),
+        ({}, ["A1' or '1'='1"], "is not a seller id"),
+    ],
+)
+def test_dbt_stops_on_a_hostile_schema_name_or_seller_id(
+    tmp_path: Path, env: dict[str, str], sellers: list[str], message: str
+) -> None:
+    dbt = DbtRunner(
+        "duckdb", tmp_path / "dbt", {"CLARIO_DUCKDB_PATH": str(tmp_path / "c.duckdb"), **env}
+    )
+    out = dbt("test", sellers=sellers, check=False)
+    assert message in out, out[-2000:]
