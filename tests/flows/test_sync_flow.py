@@ -60,7 +60,7 @@ def test_the_flow_syncs_every_seller_and_records_each_data_set(tmp_path: Path) -
             duckdb_warehouse(tmp_path / "data", account), seller_truth(world, account)
         )
     audit = Warehouse(audit_dataset(), duckdb_path=tmp_path / "data" / "clario.duckdb")
-    assert audit.count("sync_runs") == 12
+    assert audit.count("sync_runs") == 2 * len(DATA_SETS)
     assert audit.rows("select distinct status from {s}.sync_runs") == [("ok",)]
 
 
