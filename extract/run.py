@@ -14,6 +14,9 @@ DATA_SETS: dict[str, tuple[str, ...]] = {
     "reimbursements": ("reimbursements",),
     "inbound": ("inbound_shipments", "inbound_shipment_items"),
     "finances": ("financial_event_groups", "financial_events"),
+    "inventory": ("inventory",),
+    "inventory_ledger": ("inventory_ledger",),
+    "inventory_ledger_summary": ("inventory_ledger_summary",),
 }
 
 

@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from flows.claims_command import claims
 from flows.demo import demo
 from flows.run_command import run, serve
 from flows.sellers_command import app as sellers_app
@@ -21,7 +22,10 @@ from flows.sync_command import sync
 from simulator.cli import app as simulator_app
 
 app = typer.Typer(
-    help="Clario Sync: Amazon orders, shipments, returns and settlements into your warehouse.",
+    help=(
+        "Clario Sync: Amazon orders, shipments, returns, settlements, inventory and"
+        " reimbursement claims into your warehouse."
+    ),
     no_args_is_help=True,
     add_completion=False,
 )
@@ -61,6 +65,7 @@ app.command()(sync)
 app.command()(run)
 app.command()(serve)
 app.command()(status)
+app.command()(claims)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,10 @@ MARTS = (
     "settlements",
     "settlement_fees",
     "settlement_periods",
+    "inventory",
+    "inventory_ledger",
+    "reimbursements",
+    "claims",
 )
 console = make_console()
 MARKER = ".clario-demo"

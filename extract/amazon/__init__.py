@@ -23,15 +23,18 @@ from dlt.extract.resource import DltResource
 
 from extract.amazon.helpers import (
     EventIdentity,
+    LedgerRowKey,
     check_row,
     currency_amounts_as_decimal,
     event_table,
+    inventory_quantities,
     iso,
     marketplace_id_of,
     orders_from_report,
     parse_time,
     plan_windows,
     unknown_values,
+    us_date,
     window_key,
 )
 from extract.amazon.settings import (
@@ -39,6 +42,9 @@ from extract.amazon.settings import (
     API_LAG,
     CUSTOMER_RETURNS,
     FULFILLED_SHIPMENTS,
+    LEDGER_DETAIL,
+    LEDGER_SUMMARY,
+    LEDGER_SUMMARY_OPTIONS,
     REIMBURSEMENTS,
     REPORT_CHECKS,
 )
@@ -110,7 +116,12 @@ class SellerContext:
 
 
 def _finished_reports(
-    ctx: SellerContext, run: DataSetRun, report_type: str, start: datetime, until: datetime
+    ctx: SellerContext,
+    run: DataSetRun,
+    report_type: str,
+    start: datetime,
+    until: datetime,
+    options: dict[str, str] | None = None,
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """(source_report, report) for each slice of [start, until), oldest first, once finished.
 
@@ -125,12 +136,19 @@ def _finished_reports(
         key = window_key(window_start, window_end)
         if key not in pending:
             pending[key] = create_report(
-                ctx.client, report_type, ctx.seller.marketplace_ids, window_start, window_end
+                ctx.client,
+                report_type,
+                ctx.seller.marketplace_ids,
+                window_start,
+                window_end,
+                options=options,
             )
     for window_start, window_end in windows:
         key = window_key(window_start, window_end)
         try:
-            report = _wait_or_ask_again(ctx, report_type, pending, key, window_start, window_end)
+            report = _wait_or_ask_again(
+                ctx, report_type, pending, key, window_start, window_end, options
+            )
         except ReportNotReady as not_ready:
             report_id = pending[key]
             run.report(report_type, report_id, not_ready.status, key)
@@ -160,6 +178,7 @@ def _wait_or_ask_again(
     key: str,
     window_start: datetime,
     window_end: datetime,
+    options: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """Wait for a slice's report; one Amazon no longer knows (404) is asked for again."""
     wait = {
@@ -173,7 +192,12 @@ def _wait_or_ask_again(
             raise
     log.info("report %s is gone (kept 90 days at most); asking again for %s", pending[key], key)
     pending[key] = create_report(
-        ctx.client, report_type, ctx.seller.marketplace_ids, window_start, window_end
+        ctx.client,
+        report_type,
+        ctx.seller.marketplace_ids,
+        window_start,
+        window_end,
+        options=options,
     )
     return wait_for_report(ctx.client, pending[key], **wait)
 
@@ -204,15 +228,29 @@ def _report_values(
             yield parsed.values
 
 
+# A per-report function adding fields to each good row (a new one for every report).
+RowShaper = Callable[[], Callable[[dict[str, str]], dict[str, Any]]]
+
+
 def _report_rows(
-    ctx: SellerContext, run: DataSetRun, resource: str, report_type: str, start: datetime
+    ctx: SellerContext,
+    run: DataSetRun,
+    resource: str,
+    report_type: str,
+    start: datetime,
+    options: dict[str, str] | None = None,
+    shaper: RowShaper | None = None,
 ) -> Iterator[Any]:
     """Rows of a report type since `start`, each stamped with the report it came from."""
-    for source_report, report in _finished_reports(ctx, run, report_type, start, ctx.until):
+    for source_report, report in _finished_reports(
+        ctx, run, report_type, start, ctx.until, options
+    ):
+        shape = shaper() if shaper is not None else None
         for row in _report_values(ctx, run, resource, report_type, source_report, report):
             if isinstance(row, dict):
                 run.rows += 1
-                yield {**row, **ctx.common(source_report)}
+                shaped = shape(row) if shape is not None else row
+                yield {**shaped, **ctx.common(source_report)}
             else:
                 yield row
 
@@ -280,7 +318,12 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
         run.window(api_start, ctx.until)
 
     def report_resource(
-        name: str, report_type: str, cursor: str, primary_key: list[str]
+        name: str,
+        report_type: str,
+        cursor: str,
+        primary_key: list[str],
+        options: dict[str, str] | None = None,
+        shaper: RowShaper | None = None,
     ) -> DltResource:
         @dlt.resource(name=name, primary_key=["seller_id", *primary_key], write_disposition="merge")
         def resource(
@@ -293,7 +336,8 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
         ) -> Iterator[Any]:
             run = runs(name)
             start = parse_time(cursor_value.start_value or since)
-            yield from _sandbox_tolerant(ctx, run, _report_rows(ctx, run, name, report_type, start))
+            rows = _report_rows(ctx, run, name, report_type, start, options, shaper)
+            yield from _sandbox_tolerant(ctx, run, rows)
 
         return resource
 
@@ -384,6 +428,46 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
                 read.append(group_id)
         run.window(settings.start, ctx.until)
 
+    @dlt.resource(
+        name="inventory",
+        primary_key=["seller_id", "snapshot_date", "marketplace_id", "sellerSku"],
+        write_disposition="merge",
+        columns={"inventory_details": {"data_type": "json"}},
+    )
+    def inventory() -> Iterator[Any]:
+        """getInventorySummaries with details, per marketplace: a snapshot of every SKU.
+
+        FBA Inventory v1 has no history, so each run stores what it sees under the day of
+        the server's clock; a later run on the same day replaces that day's snapshot.
+        """
+        run = runs("inventory")
+        snapshot_date = ctx.now.date().isoformat()
+        snapshot_at = iso(ctx.now)
+        for marketplace_id in ctx.seller.marketplace_ids:
+            params = {
+                "details": "true",
+                "granularityType": "Marketplace",
+                "granularityId": marketplace_id,
+                "marketplaceIds": marketplace_id,
+            }
+            pages = ctx.client.paginate(
+                "getInventorySummaries", "/fba/inventory/v1/summaries", params, style="inventory"
+            )
+            for page in _sandbox_tolerant(ctx, run, pages):
+                batch = [
+                    {
+                        **summary,
+                        **inventory_quantities(summary.get("inventoryDetails")),
+                        "snapshot_date": snapshot_date,
+                        "snapshot_at": snapshot_at,
+                        **ctx.common("getInventorySummaries", marketplace_id),
+                    }
+                    for summary in page.get("payload", {}).get("inventorySummaries", [])
+                ]
+                run.rows += len(batch)
+                yield batch
+        run.window(ctx.now, ctx.now)
+
     return [
         orders,
         report_resource(
@@ -417,7 +501,51 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
         ),
         financial_event_groups,
         financial_events,
+        inventory,
+        report_resource(
+            "inventory_ledger",
+            LEDGER_DETAIL,
+            "ledger_time",
+            ["ledger_row_key"],
+            shaper=_ledger_detail_shaper,
+        ),
+        report_resource(
+            "inventory_ledger_summary",
+            LEDGER_SUMMARY,
+            "period_start",
+            ["ledger_date", "MSKU", "FNSKU", "Disposition", "Location"],
+            options=LEDGER_SUMMARY_OPTIONS,
+            shaper=_ledger_summary_shaper,
+        ),
     ]
+
+
+def _ledger_detail_shaper() -> Callable[[dict[str, str]], dict[str, Any]]:
+    """Each ledger detail row with its stable key (helpers.LedgerRowKey) and ISO date."""
+    key = LedgerRowKey()
+
+    def shape(row: dict[str, str]) -> dict[str, Any]:
+        day = us_date(row["Date"])
+        return {
+            **row,
+            "ledger_row_key": key(row),
+            "ledger_date": day,
+            # the cursor (a JSON path cannot name `Date and Time`); the day's start for a
+            # report that gives only the day
+            "ledger_time": row.get("Date and Time") or f"{day}T00:00:00+0000",
+        }
+
+    return shape
+
+
+def _ledger_summary_shaper() -> Callable[[dict[str, str]], dict[str, Any]]:
+    """Each summary row with its day as an ISO date, and the day's start as the cursor."""
+
+    def shape(row: dict[str, str]) -> dict[str, Any]:
+        day = us_date(row["Date"])
+        return {**row, "ledger_date": day, "period_start": f"{day}T00:00:00Z"}
+
+    return shape
 
 
 def _orders_backfill(

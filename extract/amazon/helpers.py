@@ -68,7 +68,61 @@ def check_row(row: dict[str, str], checks: ReportChecks) -> str | None:
                 parse_time(value)
             except ValueError:
                 return f"'{value}' in column '{column}' is not a date"
+    for column in checks.us_dates:
+        value = row.get(column, "")
+        if value and us_date(value) is None:
+            return f"'{value}' in column '{column}' is not a date (MM/DD/YYYY)"
     return None
+
+
+def us_date(value: str) -> str | None:
+    """'11/27/2026' (the ledger reports' `Date`) as '2026-11-27'; None if it is not one."""
+    try:
+        return datetime.strptime(value, "%m/%d/%Y").date().isoformat()
+    except ValueError:
+        return None
+
+
+# The columns that say what happened in a ledger detail row. Title (the seller may rename
+# the product) and Reconciled / Unreconciled Quantity (filled in as Amazon finds or
+# reimburses lost units) can change when the same row is read again, so they are not part
+# of its identity.
+LEDGER_IDENTITY_COLUMNS = (
+    "Date and Time",
+    "Date",
+    "FNSKU",
+    "ASIN",
+    "MSKU",
+    "Event Type",
+    "Reference ID",
+    "Quantity",
+    "Fulfillment Center",
+    "Disposition",
+    "Reason",
+    "Country",
+)
+
+
+class LedgerRowKey:
+    """Stable ids for ledger detail rows, which have none of their own (one per report).
+
+    A row's id is a digest of what it says happened (LEDGER_IDENTITY_COLUMNS); the n-th
+    identical row of the same report gets its occurrence number, so two identical,
+    legitimate movements (two units of one order shipped apart in the same minute) stay
+    two rows, while the same rows read again by a later report (the look-back) get the
+    same ids and replace themselves. Identical rows share their `Date and Time`, so a
+    report window either holds all of them or none, and they are counted alike.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, int] = {}
+
+    def __call__(self, row: dict[str, str]) -> str:
+        content = json.dumps([row.get(column) for column in LEDGER_IDENTITY_COLUMNS])
+        digest = hashlib.sha256(content.encode()).hexdigest()[:32]
+        occurrence = self._seen.get(digest, 0)
+        self._seen[digest] = occurrence + 1
+        return digest if occurrence == 0 else f"{digest}-{occurrence}"
 
 
 def unknown_values(row: dict[str, str], checks: ReportChecks) -> list[str]:
@@ -241,3 +295,40 @@ class EventIdentity:
         occurrence = self._seen.get(digest, 0)
         self._seen[digest] = occurrence + 1
         return digest if occurrence == 0 else f"{digest}-{occurrence}"
+
+
+# getInventorySummaries `inventoryDetails` (fbaInventory.json InventoryDetails): each
+# quantity by the path the model gives it, and the flat column it is loaded into.
+INVENTORY_QUANTITIES: dict[str, tuple[str, ...]] = {
+    "fulfillable_quantity": ("fulfillableQuantity",),
+    "inbound_working_quantity": ("inboundWorkingQuantity",),
+    "inbound_shipped_quantity": ("inboundShippedQuantity",),
+    "inbound_receiving_quantity": ("inboundReceivingQuantity",),
+    "reserved_quantity": ("reservedQuantity", "totalReservedQuantity"),
+    "pending_customer_order_quantity": ("reservedQuantity", "pendingCustomerOrderQuantity"),
+    "pending_transshipment_quantity": ("reservedQuantity", "pendingTransshipmentQuantity"),
+    "fc_processing_quantity": ("reservedQuantity", "fcProcessingQuantity"),
+    "researching_quantity": ("researchingQuantity", "totalResearchingQuantity"),
+    "unfulfillable_quantity": ("unfulfillableQuantity", "totalUnfulfillableQuantity"),
+    "customer_damaged_quantity": ("unfulfillableQuantity", "customerDamagedQuantity"),
+    "warehouse_damaged_quantity": ("unfulfillableQuantity", "warehouseDamagedQuantity"),
+    "distributor_damaged_quantity": ("unfulfillableQuantity", "distributorDamagedQuantity"),
+    "carrier_damaged_quantity": ("unfulfillableQuantity", "carrierDamagedQuantity"),
+    "defective_quantity": ("unfulfillableQuantity", "defectiveQuantity"),
+    "expired_quantity": ("unfulfillableQuantity", "expiredQuantity"),
+}
+
+
+def inventory_quantities(details: Any) -> dict[str, int | None]:
+    """The flat quantities of an `inventoryDetails` object; one Amazon leaves out is None.
+
+    The object itself is loaded too (as JSON), so nothing it says is lost; the flat
+    columns spare the dbt project two dialects of JSON paths.
+    """
+    out: dict[str, int | None] = {}
+    for column, path in INVENTORY_QUANTITIES.items():
+        value: Any = details
+        for step in path:
+            value = value.get(step) if isinstance(value, dict) else None
+        out[column] = int(value) if isinstance(value, int | Decimal) else None
+    return out

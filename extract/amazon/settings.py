@@ -9,6 +9,12 @@ FULFILLED_SHIPMENTS = "GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL"
 CUSTOMER_RETURNS = "GET_FBA_FULFILLMENT_CUSTOMER_RETURNS_DATA"
 ALL_ORDERS_BY_LAST_UPDATE = "GET_FLAT_FILE_ALL_ORDERS_DATA_BY_LAST_UPDATE_GENERAL"
 REIMBURSEMENTS = "GET_FBA_REIMBURSEMENTS_DATA"
+# The Inventory Ledger reports (Seller Central's Inventory Ledger, detailed and summary views).
+LEDGER_DETAIL = "GET_LEDGER_DETAIL_VIEW_DATA"
+LEDGER_SUMMARY = "GET_LEDGER_SUMMARY_VIEW_DATA"
+# The summary by day and by country (`aggregateByLocation` FC would split it per
+# fulfillment center): one row per day x SKU x disposition.
+LEDGER_SUMMARY_OPTIONS = {"aggregatedByTimePeriod": "DAILY", "aggregateByLocation": "COUNTRY"}
 
 # Every report type is requested in slices of at most this: Amazon allows one month for
 # fulfilled shipments and (undocumented, but in its own error message) for all orders; the
@@ -48,9 +54,46 @@ class ReportChecks:
     decimals: tuple[str, ...] = ()
     integers: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
+    us_dates: tuple[str, ...] = ()  # MM/DD/YYYY, as the ledger reports write `Date`
     required: tuple[str, ...] = ()
     enums: dict[str, frozenset[str]] = field(default_factory=dict)
 
+
+# The ledger's event types (Inventory Ledger help) and dispositions. A value outside them
+# keeps its row, passes through as sent and counts a warning, like the other reports'
+# unknown codes. Reason codes are many and loosely documented: loaded as written.
+LEDGER_EVENT_TYPES = frozenset(
+    {"Shipments", "CustomerReturns", "Receipts", "Adjustments", "WhseTransfers", "VendorReturns"}
+)
+LEDGER_DISPOSITIONS = frozenset(
+    {
+        "SELLABLE",
+        "UNSELLABLE",
+        "CUSTOMER_DAMAGED",
+        "WAREHOUSE_DAMAGED",
+        "DISTRIBUTOR_DAMAGED",
+        "CARRIER_DAMAGED",
+        "DEFECTIVE",
+        "EXPIRED",
+    }
+)
+# The ledger summary's columns that count units.
+LEDGER_SUMMARY_QUANTITIES = (
+    "Starting Warehouse Balance",
+    "In Transit Between Warehouses",
+    "Receipts",
+    "Customer Shipments",
+    "Customer Returns",
+    "Vendor Returns",
+    "Warehouse Transfer In/Out",
+    "Found",
+    "Lost",
+    "Damaged",
+    "Disposed",
+    "Other Events",
+    "Ending Warehouse Balance",
+    "Unknown Events",
+)
 
 REPORT_CHECKS: dict[str, ReportChecks] = {
     FULFILLED_SHIPMENTS: ReportChecks(
@@ -138,5 +181,18 @@ REPORT_CHECKS: dict[str, ReportChecks] = {
                 }
             )
         },
+    ),
+    LEDGER_DETAIL: ReportChecks(
+        integers=("Quantity", "Reconciled Quantity", "Unreconciled Quantity"),
+        dates=("Date and Time",),
+        us_dates=("Date",),
+        required=("Date", "Event Type", "Quantity"),
+        enums={"Event Type": LEDGER_EVENT_TYPES, "Disposition": LEDGER_DISPOSITIONS},
+    ),
+    LEDGER_SUMMARY: ReportChecks(
+        integers=LEDGER_SUMMARY_QUANTITIES,
+        us_dates=("Date",),
+        required=("Date", "Disposition"),
+        enums={"Disposition": LEDGER_DISPOSITIONS},
     ),
 }

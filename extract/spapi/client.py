@@ -48,7 +48,7 @@ from extract.spapi.pacing import Pacer, shared_pacer
 
 log = logging.getLogger(LOGGER_NAME)
 
-PagingStyle = Literal["payload", "pagination", "inbound", "reports"]
+PagingStyle = Literal["payload", "pagination", "inbound", "reports", "inventory"]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -194,7 +194,7 @@ def server_now(response: requests.Response) -> datetime:
 
 
 def _next_token(page: Mapping[str, Any], style: PagingStyle) -> str | None:
-    if style == "pagination":
+    if style in ("pagination", "inventory"):
         holder = page.get("pagination")
         token = holder.get("nextToken") if isinstance(holder, Mapping) else None
     elif style == "reports":
@@ -210,6 +210,8 @@ def _next_params(params: Mapping[str, Any], style: PagingStyle, token: str) -> d
         return {**params, "NextToken": token}
     if style == "pagination":  # Orders 2026-01-01: same filters + paginationToken
         return {**params, "paginationToken": token}
+    if style == "inventory":  # FBA Inventory v1: same filters + nextToken
+        return {**params, "nextToken": token}
     if style == "inbound":  # Fulfillment Inbound v0: the token replaces the filters
         return {
             "QueryType": "NEXT_TOKEN",
@@ -362,7 +364,9 @@ class SpApiClient:
         getOrders, Finances v0), `pagination` (pagination.nextToken sent back as
         paginationToken with the same filters: Orders 2026-01-01 searchOrders), `inbound`
         (payload.NextToken with only QueryType=NEXT_TOKEN and MarketplaceId: Fulfillment
-        Inbound v0), `reports` (top-level nextToken, sent alone: getReports).
+        Inbound v0), `reports` (top-level nextToken, sent alone: getReports), `inventory`
+        (pagination.nextToken sent back as nextToken with the same filters: FBA Inventory v1
+        getInventorySummaries).
         """
         first = dict(params or {})
         if style == "inbound" and "MarketplaceId" not in first:

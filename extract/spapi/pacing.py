@@ -56,6 +56,8 @@ RATE_LIMITS: dict[str, tuple[float, int]] = {
     "getShipments": (2.0, 30),
     "getShipmentItemsByShipmentId": (2.0, 30),
     "getShipmentItems": (2.0, 30),
+    # FBA Inventory v1 (fbaInventory.json, getInventorySummaries "Usage Plan")
+    "getInventorySummaries": (2.0, 2),
 }
 
 # Amazon's sandbox throttles every operation alike.

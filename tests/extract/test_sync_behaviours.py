@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from extract.layout import audit_dataset, raw_dataset
+from extract.run import DATA_SETS
 from flows.demo import write_sellers_file
 from simulator.config import FaultConfig, SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
@@ -51,12 +52,12 @@ def _until_ok(
 def test_late_status_changes_and_late_events_arrive_in_the_next_run(tmp_path: Path) -> None:
     world = World(WORLD)
     with RunningSimulator(world, FAST) as simulator:
-        assert _until_ok(world, simulator.base_url, tmp_path) == [["ok"] * 12]
+        assert _until_ok(world, simulator.base_url, tmp_path) == [["ok"] * 2 * len(DATA_SETS)]
         later = NOW + timedelta(days=3)
         requests.post(
             simulator.base_url + "/_simulator/clock", json={"now": later.isoformat()}, timeout=5
         )
-        assert _until_ok(world, simulator.base_url, tmp_path) == [["ok"] * 12]
+        assert _until_ok(world, simulator.base_url, tmp_path) == [["ok"] * 2 * len(DATA_SETS)]
     for account in world.sellers:
         assert_matches_truth(duckdb_warehouse(tmp_path, account), seller_truth(world, account))
 
@@ -323,7 +324,7 @@ def test_a_sandbox_seller_syncs_without_error_and_every_row_is_flagged(tmp_path:
         runs = sync_sellers(
             sellers, "duckdb", tmp_path, settings=TEST_SYNC, client_options={"timeout": 5}
         )
-    assert [r.status for r in runs] == ["ok"] * 6, [r.summary() for r in runs]
+    assert [r.status for r in runs] == ["ok"] * len(DATA_SETS), [r.summary() for r in runs]
     w = duckdb_warehouse(tmp_path, world.sellers[0])
     for table in w.tables():
         if table.startswith("_dlt") or "__" in table:

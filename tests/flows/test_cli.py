@@ -16,7 +16,7 @@ from tests.extract.conftest import NOW
 from tests.extract.test_sync_behaviours import _sellers_file
 
 UNREACHABLE_PG = "postgresql://postgres@127.0.0.1:1/nowhere"
-COMMANDS = ["demo", "sync", "run", "serve", "status", "simulator"]
+COMMANDS = ["demo", "sync", "run", "serve", "status", "claims", "simulator"]
 TINY = WorldConfig(seed=3, sellers=1, history_days=5, orders_per_day=2, now=NOW)
 
 
@@ -46,6 +46,12 @@ def test_every_command_has_help(cli: CliRunner, command: str) -> None:
             "PostgreSQL is unreachable",
         ),
         (["sync", "--sellers-file", "no/such/sellers.toml"], "no/such/sellers.toml"),
+        (
+            ["claims", "--destination", "postgres", "--pg-dsn", UNREACHABLE_PG],
+            "PostgreSQL is unreachable",
+        ),
+        (["claims", "--destination", "postgres"], "needs --pg-dsn or CLARIO_PG_DSN"),
+        (["claims", "--data-dir", "no/such/dir"], "no warehouse at no/such/dir"),
     ],
 )
 def test_bad_configuration_is_named(

@@ -53,14 +53,14 @@ def test_the_flow_syncs_every_seller_and_records_each_data_set(tmp_path: Path) -
     world = World(WORLD)
     with RunningSimulator(world, FAST) as simulator:
         summaries = _run(world, simulator.base_url, tmp_path)
-    assert len(summaries) == 2 * 6
+    assert len(summaries) == 2 * len(DATA_SETS)
     assert {s["status"] for s in summaries} == {"ok"}
     for account in world.sellers:
         assert_matches_truth(
             duckdb_warehouse(tmp_path / "data", account), seller_truth(world, account)
         )
     audit = Warehouse(audit_dataset(), duckdb_path=tmp_path / "data" / "clario.duckdb")
-    assert audit.count("sync_runs") == 12
+    assert audit.count("sync_runs") == 2 * len(DATA_SETS)
     assert audit.rows("select distinct status from {s}.sync_runs") == [("ok",)]
 
 
@@ -154,7 +154,9 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
     for mart, rows in first.items():
         gone, new = set(rows) - set(second[mart]), set(second[mart]) - set(rows)
         assert second[mart] == rows, f"{mart}: gone {sorted(gone)[:3]}, new {sorted(new)[:3]}"
-    assert query(f"select count(*) from {audit_dataset()}.sync_runs", []) == [(2 * 2 * 6,)]
+    assert query(f"select count(*) from {audit_dataset()}.sync_runs", []) == [
+        (2 * 2 * len(DATA_SETS),)
+    ]
     # `clario status` reads the sync_status view: one row per seller x data set, all fresh
     latest = latest_runs("postgres", tmp_path, pg_dsn)
     assert [(row[0], row[1], row[2], row[7]) for row in latest] == sorted(

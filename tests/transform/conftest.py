@@ -36,7 +36,13 @@ class DbtRunner:
     work_dir: Path
     env: dict[str, str] = field(default_factory=dict)
 
-    def __call__(self, *args: str, sellers: Sequence[str], check: bool = True) -> str:
+    def __call__(
+        self,
+        *args: str,
+        sellers: Sequence[str],
+        check: bool = True,
+        dbt_vars: dict[str, Any] | None = None,
+    ) -> str:
         command = [
             str(DBT),
             *args,
@@ -53,7 +59,7 @@ class DbtRunner:
             "--threads",
             "4",
             "--vars",
-            json.dumps({"sellers": list(sellers)}),
+            json.dumps({"sellers": list(sellers), **(dbt_vars or {})}),
         ]
         env = {
             **os.environ,

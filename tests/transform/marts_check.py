@@ -8,6 +8,7 @@ ground truth. Money is compared as two-decimal strings.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC
 from decimal import Decimal
 from typing import Any
 
@@ -93,6 +94,7 @@ def mart_figures(query: Query, schema: str, seller_id: str, placeholder: str) ->
         f" from {{s}}.settlement_periods {w}"
     )
     return {
+        **_inventory_figures(rows, one, w),
         "orders": orders[0],
         "orders_by_status": by_status,
         "orders_by_fulfillment_channel": by_channel,
@@ -143,6 +145,7 @@ def truth_figures(truth: dict[str, Any]) -> dict[str, Any]:
     settlements = truth["settlements"]
     periods = truth["settlement_periods"]["periods"]
     return {
+        **_truth_inventory_figures(truth),
         "orders": orders["count"],
         "orders_by_status": orders["by_status"],
         "orders_by_fulfillment_channel": orders["by_fulfillment_channel"],
@@ -156,7 +159,8 @@ def truth_figures(truth: dict[str, Any]) -> dict[str, Any]:
         "inbound_by_status": shipments["inbound"],
         "inbound_expected_units": shipments["inbound_expected_units"],
         "inbound_received_units": shipments["inbound_received_units"],
-        "missing_units": shipments["missing_units"],
+        # missing only once closed: the units short on shipments that were closed (`lost`)
+        "missing_units": shipments["lost_units"],
         "lost_units": shipments["lost_units"],
         "returns": returns["count"],
         "returns_partial": returns["partial"],
@@ -187,3 +191,201 @@ def truth_figures(truth: dict[str, Any]) -> dict[str, Any]:
             if p["processing_status"] == "Closed"
         ),
     }
+
+
+CLAIM_SUMS = ("units_affected", "units_reimbursed", "units_owed")
+CLAIM_AMOUNTS = ("amount_reimbursed", "estimated_value_owed")
+
+
+def _inventory_figures(
+    rows: Callable[[str], list[tuple[Any, ...]]],
+    one: Callable[[str], tuple[Any, ...]],
+    w: str,
+) -> dict[str, Any]:
+    """Inventory, ledger, reimbursements and claims (what does not depend on the day)."""
+    # the newest snapshot: what the last sync saw
+    latest = (
+        f"{w} and snapshot_date = (select max(newest.snapshot_date)"
+        " from {s}.inventory as newest where newest.seller_id = inventory.seller_id)"
+    )
+    snapshot = rows(
+        "select count(distinct sku),"
+        " sum(case when disposition = 'SELLABLE' then sku_total_quantity end),"
+        " sum(fulfillable_quantity), sum(pending_customer_order_quantity),"
+        " sum(pending_transshipment_quantity), sum(reserved_quantity),"
+        " sum(researching_quantity), sum(unfulfillable_quantity),"
+        " sum(inbound_shipped_quantity), sum(inbound_receiving_quantity)"
+        f" from {{s}}.inventory {latest}"
+    )
+    unfulfillable = dict(
+        rows(
+            "select disposition, sum(unfulfillable_quantity) from {s}.inventory"
+            f" {latest} and disposition <> 'SELLABLE' group by 1"
+        )
+    )
+    ledger_types = {
+        kind: {"rows": n, "units": int(units)}
+        for kind, n, units in rows(
+            f"select event_type, count(*), sum(quantity) from {{s}}.inventory_ledger {w} group by 1"
+        )
+    }
+    ledger_reasons = {
+        reason: {"rows": n, "units": int(units)}
+        for reason, n, units in rows(
+            "select reason, count(*), sum(quantity) from {s}.inventory_ledger"
+            f" {w} and event_type = 'Adjustments' group by 1"
+        )
+    }
+    reimbursed = one(
+        "select count(*), coalesce(sum(quantity_reimbursed_total), 0), sum(amount_total)"
+        f" from {{s}}.reimbursements {w}"
+    )
+    reasons = dict(rows(f"select reason, count(*) from {{s}}.reimbursements {w} group by 1"))
+    claims = {
+        claim_type: {
+            "count": n,
+            **{name: int(v) for name, v in zip(CLAIM_SUMS, sums, strict=True)},
+            **{name: money(v) for name, v in zip(CLAIM_AMOUNTS, amounts, strict=True)},
+        }
+        for claim_type, n, *values in rows(
+            f"select claim_type, count(*), {', '.join(f'sum({c})' for c in CLAIM_SUMS)},"
+            f" {', '.join(f'sum({c})' for c in CLAIM_AMOUNTS)}"
+            f" from {{s}}.claims {w} group by 1"
+        )
+        for sums, amounts in [(values[: len(CLAIM_SUMS)], values[len(CLAIM_SUMS) :])]
+    }
+    (
+        skus,
+        total,
+        fulfillable,
+        pending,
+        transship,
+        reserved,
+        researching,
+        unfit,
+        shipped,
+        receiving,
+    ) = snapshot[0]
+    return {
+        "inventory": {
+            "skus": skus,
+            "total_quantity": total,
+            "fulfillable": fulfillable,
+            "pending_customer_order": pending,
+            "pending_transshipment": transship,
+            "reserved": reserved,
+            "researching": researching,
+            "unfulfillable": unfit,
+            "inbound_shipped": shipped,
+            "inbound_receiving": receiving,
+            "unfulfillable_by_disposition": {k: int(v) for k, v in unfulfillable.items() if v},
+        },
+        "ledger_rows": sum(v["rows"] for v in ledger_types.values()),
+        "ledger_by_event_type": ledger_types,
+        "ledger_adjustments_by_reason": ledger_reasons,
+        "reimbursements": {
+            "count": reimbursed[0],
+            "units": int(reimbursed[1]),
+            "amount_total": money(reimbursed[2]),
+            "by_reason": reasons,
+        },
+        "claims": claims,
+    }
+
+
+def _truth_inventory_figures(truth: dict[str, Any]) -> dict[str, Any]:
+    inventory, ledger, claims = truth["inventory"], truth["inventory_ledger"], truth["claims"]
+    return {
+        "inventory": {
+            **{
+                key: inventory[key]
+                for key in (
+                    "skus",
+                    "total_quantity",
+                    "fulfillable",
+                    "pending_customer_order",
+                    "pending_transshipment",
+                    "reserved",
+                    "researching",
+                    "unfulfillable",
+                    "inbound_shipped",
+                    "inbound_receiving",
+                )
+            },
+            "unfulfillable_by_disposition": {
+                k: v for k, v in inventory["by_disposition"].items() if k != "SELLABLE"
+            },
+        },
+        "ledger_rows": ledger["rows"],
+        "ledger_by_event_type": ledger["by_event_type"],
+        "ledger_adjustments_by_reason": ledger["adjustments_by_reason"],
+        "reimbursements": truth["reimbursements"],
+        "claims": {
+            claim_type: {
+                "count": figures["count"],
+                **{name: figures[name] for name in (*CLAIM_SUMS, *CLAIM_AMOUNTS)},
+            }
+            for claim_type, figures in claims["by_type"].items()
+            if figures["count"]
+        },
+    }
+
+
+def claim_rows(
+    query: Query, schema: str, seller_id: str, placeholder: str
+) -> list[tuple[Any, ...]]:
+    """One seller's claims, each as the truth's candidate fields (status on `as_of_date`)."""
+    found = query(
+        "select claim_type, sku, fnsku, asin, reference, marketplace_id, event_at,"
+        " window_opens_on, window_closes_on, units_affected, units_found, units_reimbursed,"
+        " units_owed, amount_reimbursed, unit_value, estimated_value_owed, reimbursement_ids,"
+        f" status, is_claimable from {schema}.claims where seller_id = {placeholder}",
+        [seller_id],
+    )
+    return sorted(
+        (
+            *(str(v) for v in row[:6]),
+            _utc(row[6]),
+            str(row[7]),
+            str(row[8]),
+            *(int(v) for v in row[9:13]),
+            *(money(v) for v in row[13:16]),
+            row[16],
+            row[17],
+            bool(row[18]),
+        )
+        for row in found
+    )
+
+
+def truth_claim_rows(truth: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """The truth's claim candidates in `claim_rows`' shape."""
+    return sorted(
+        (
+            c["claim_type"],
+            c["sku"],
+            c["fnsku"],
+            c["asin"],
+            c["reference"],
+            c["marketplace_id"],
+            c["event_at"],
+            c["window_opens_on"],
+            c["window_closes_on"],
+            c["units_affected"],
+            c["units_found"],
+            c["units_reimbursed"],
+            c["units_owed"],
+            c["amount_reimbursed"],
+            c["unit_value"],
+            c["estimated_value_owed"],
+            ",".join(c["reimbursement_ids"]),
+            c["status"],
+            c["claimable"],
+        )
+        for c in truth["claims"]["candidates"]
+    )
+
+
+def _utc(value: Any) -> str:
+    """A timestamp with time zone as the truth writes it (ISO 8601, UTC)."""
+    return value.astimezone(UTC).isoformat()

@@ -29,7 +29,12 @@ from tests.transform.conftest import (
     duckdb_runner,
     snapshot,
 )
-from tests.transform.marts_check import mart_figures, truth_figures
+from tests.transform.marts_check import (
+    claim_rows,
+    mart_figures,
+    truth_claim_rows,
+    truth_figures,
+)
 
 NOT_SYNCED_YET = "A0NOTSYNCEDYET"
 pytestmark = pytest.mark.slow
@@ -64,13 +69,28 @@ class DuckDbScenario:
     full_refresh_test_sql: str
 
 
+def claims_as_of(world: World) -> dict[str, str]:
+    """The dbt var that pins the claims' statuses to the simulator's day (the truth's)."""
+    return {"claims_as_of": world.horizon.date().isoformat()}
+
+
 def _stage(world: World, query: Any, schema: str, placeholder: str) -> Stage:
+    """The figures, and every claim row (status on the day `claims_as_of` pinned)."""
     return Stage(
         marts={
-            a.seller_id: mart_figures(query, schema, a.seller_id, placeholder)
+            a.seller_id: {
+                **mart_figures(query, schema, a.seller_id, placeholder),
+                "claim_rows": claim_rows(query, schema, a.seller_id, placeholder),
+            }
             for a in world.sellers
         },
-        truth={a.seller_id: truth_figures(seller_truth(world, a)) for a in world.sellers},
+        truth={
+            a.seller_id: {
+                **truth_figures(truth := seller_truth(world, a)),
+                "claim_rows": truth_claim_rows(truth),
+            }
+            for a in world.sellers
+        },
     )
 
 
@@ -83,7 +103,7 @@ def duckdb_scenario(tmp_path_factory: pytest.TempPathFactory) -> DuckDbScenario:
     sellers = [*_seller_ids(world), NOT_SYNCED_YET]
     with RunningSimulator(world, FAST) as simulator:
         _synced_ok(world, simulator.base_url, data_dir)
-        dbt("build", sellers=sellers)
+        dbt("build", sellers=sellers, dbt_vars=claims_as_of(world))
         first = _stage(world, query, "main", "?")
         not_synced = {
             mart: query(f"select count(*) from main.{mart} where seller_id = ?", [NOT_SYNCED_YET])[
@@ -96,11 +116,11 @@ def duckdb_scenario(tmp_path_factory: pytest.TempPathFactory) -> DuckDbScenario:
             simulator.base_url + "/_simulator/clock", json={"now": later.isoformat()}, timeout=5
         )
         _synced_ok(world, simulator.base_url, data_dir)
-    log = dbt("build", sellers=sellers)
+    log = dbt("build", sellers=sellers, dbt_vars=claims_as_of(world))
     after_clock = _stage(world, query, "main", "?")
     incremental = snapshot(query, "main")
     incremental_test_sql = _orders_grain_test_sql(data_dir)
-    dbt("build", "--full-refresh", sellers=sellers)
+    dbt("build", "--full-refresh", sellers=sellers, dbt_vars=claims_as_of(world))
     return DuckDbScenario(
         first,
         after_clock,

@@ -20,6 +20,12 @@
     ),
     ('reimbursements', 'stg_spapi__reimbursements', ["'reimbursement'", 'reimbursement_id', 'sku']),
     ('adjustment_events__adjustment_item_list', 'stg_spapi__adjustment_event_items', ["'event'", 'event_id']),
+    ('inventory_ledger', 'stg_spapi__inventory_ledger', ["'ledger_event'", 'ledger_event_id']),
+    (
+        'inventory_ledger_summary',
+        'stg_spapi__inventory_ledger_summary',
+        ["'ledger_balance'", 'balance_date', 'sku', 'fnsku', 'disposition', 'location'],
+    ),
 ] -%}
 {#- the record key is the delete key: a record sent again replaces every count it had -#}
 {{

@@ -55,7 +55,13 @@ derived as (
 
     select
         *,
-        greatest(expected_quantity - received_quantity, 0) as missing_quantity,
+        -- units still missing once Amazon closed the shipment; an open one is still
+        -- being received, a cancelled one never left
+        case
+            when shipment_status = 'closed'
+                then greatest(expected_quantity - received_quantity, 0)
+            else 0
+        end as missing_quantity,
         case
             when shipment_status in ('cancelled', 'deleted') then 'cancelled'
             when received_quantity >= expected_quantity then 'received'
