@@ -73,7 +73,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt_project"
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
 BATCHES_IN_HISTORY = 240  # 60 days of six-hour syncs
-# dlt's load id on root rows, and its copy on nested rows (extract/nested_load_ids.py)
+# dlt's load id on root rows, and its copy on nested rows (extract/nested_columns.py)
 LOAD_ID_COLUMNS = {"_dlt_load_id", "_dlt_root_load_id"}
 ID_COLUMNS = {
     "order_id",

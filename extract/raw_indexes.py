@@ -2,7 +2,7 @@
 
 An incremental build reads only the rows of loads newer than a mart's watermark
 (`_dlt_load_id > ...` on a root table, `_dlt_root_load_id > ...` on a nested one:
-extract/nested_load_ids.py), joins them to their parents (`_dlt_parent_id = ...`), and
+extract/nested_columns.py), joins them to their parents (`_dlt_parent_id = ...`), and
 regroups the records they touch by their keys (a shipment's report rows). Without
 indexes Postgres reads every raw row to find them, so an incremental build after one
 six-hour sync costs nearly what a full one does. dlt creates indexes only for columns

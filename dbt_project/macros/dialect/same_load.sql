@@ -1,6 +1,6 @@
 {#-
     A join condition for a nested staging view: the child row and its parent come from
-    the same load (`_dlt_root_load_id`, extract/nested_load_ids.py). Always true, so it
+    the same load (`_dlt_root_load_id`, extract/nested_columns.py). Always true, so it
     never changes a result; it is there for the planner. DuckDB pushes the new loads'
     range from the child through it into the parent's scan and skips the row groups of
     older loads. Postgres finds a child's parent by index either way, and pays a quarter

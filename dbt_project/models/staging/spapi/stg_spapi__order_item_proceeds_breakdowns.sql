@@ -40,7 +40,7 @@ renamed as (
         ) }} as has_cast_error,
 
         -- lineage
-        -- the root row's load id, copied into nested rows (extract/nested_load_ids.py): a
+        -- the root row's load id, copied into nested rows (extract/nested_columns.py): a
         -- filter on it reaches this table (and_same_load: on DuckDB, its parents too)
         source._dlt_root_load_id as _dlt_load_id
 

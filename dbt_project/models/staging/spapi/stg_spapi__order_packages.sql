@@ -30,7 +30,7 @@ renamed as (
         lower(source.package_status__status) as package_status,
 
         -- lineage
-        -- the root row's load id, copied into nested rows (extract/nested_load_ids.py): a
+        -- the root row's load id, copied into nested rows (extract/nested_columns.py): a
         -- filter on it reaches this table (and_same_load: on DuckDB, its parents too)
         source._dlt_root_load_id as _dlt_load_id
 
