@@ -15,6 +15,7 @@ a strict pattern, like seller ids are (extract/spapi/config.py).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from collections.abc import Mapping
@@ -55,6 +56,16 @@ def audit_dataset(environ: Mapping[str, str] | None = None) -> str:
     """The audit dataset: sync runs, builds, sellers (`CLARIO_AUDIT_SCHEMA`)."""
     env = os.environ if environ is None else environ
     return checked_schema_name(env.get(AUDIT_SCHEMA_ENV) or DEFAULT_AUDIT_SCHEMA, AUDIT_SCHEMA_ENV)
+
+
+def advisory_key(purpose: str, environ: Mapping[str, str] | None = None) -> int:
+    """A PostgreSQL advisory lock key (63 bits) for `purpose` on this warehouse's datasets.
+
+    Derived from the raw and audit dataset names, so two warehouses sharing a database
+    (tests side by side, two deployments) never wait on each other's locks.
+    """
+    names = f"clario:{purpose}:{raw_dataset(environ)}:{audit_dataset(environ)}"
+    return int.from_bytes(hashlib.sha256(names.encode()).digest()[:8], "big") >> 1
 
 
 def pipeline_name(seller_id: str) -> str:

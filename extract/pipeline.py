@@ -10,7 +10,6 @@ through one staging dataset shared by every seller's pipeline.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import threading
@@ -36,7 +35,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from extract.amazon import SellerContext, amazon_seller
-from extract.layout import pipeline_name, raw_dataset
+from extract.layout import advisory_key, pipeline_name, raw_dataset
 from extract.raw_indexes import index_raw_tables
 from extract.run import DATA_SETS, DataSetRun
 from extract.seller_registry import register_seller
@@ -123,11 +122,6 @@ class WarehouseWriter:
         where = str((data_dir / "clario.duckdb").resolve()) if kind == "duckdb" else "postgres"
         self._lock = _process_lock(f"{where}:{self.dataset}")
 
-    def advisory_key(self) -> int:
-        """A 63-bit key of the raw dataset's name: one lock per dataset, per database."""
-        digest = hashlib.sha256(f"clario:{self.dataset}".encode()).digest()
-        return int.from_bytes(digest[:8], "big") >> 1
-
     @contextmanager
     def __call__(self) -> Iterator[None]:
         with self._lock:
@@ -142,7 +136,7 @@ class WarehouseWriter:
             try:
                 connection.autocommit = True
                 with connection.cursor() as cursor:
-                    cursor.execute("select pg_advisory_lock(%s)", (self.advisory_key(),))
+                    cursor.execute("select pg_advisory_lock(%s)", (advisory_key("load"),))
                 yield
             finally:
                 connection.close()  # ends the session, and the advisory lock with it

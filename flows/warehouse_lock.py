@@ -5,7 +5,9 @@ under the data directory (both failed, and dlt's state needed repair by hand). A
 therefore holds the warehouse for its whole length:
 
 - DuckDB: an exclusive `flock` on `<data dir>/clario.lock`;
-- PostgreSQL: a session advisory lock on a connection of its own.
+- PostgreSQL: a session advisory lock on a connection of its own, keyed by the raw and
+  audit datasets (`extract.layout.advisory_key`), so warehouses sharing a database do
+  not wait on each other.
 
 Both belong to the process: the kernel drops the flock and the server ends the session
 when the holder dies, even by `kill -9`, so nothing is left to clean up. A second run
@@ -13,7 +15,7 @@ waits for the first up to `CLARIO_LOCK_WAIT_SECONDS` (default 0: it refuses at o
 then names the holder: pid, host, start time.
 
 DuckDB also locks its file against any other process's connection, a read-only one
-(an analyst's notebook) included. `duckdb_writer` waits, bounded, until the file is free
+(an analyst's notebook) included. `warehouse_writer` waits, bounded, until the file is free
 before a load or a build opens it, then says which process holds it.
 """
 
@@ -34,12 +36,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
+from extract.layout import advisory_key
+
 if TYPE_CHECKING:
     from extract.pipeline import WarehouseWriter
 
 LOCK_FILE = "clario.lock"
 # any constant both sides agree on: "clario" in ASCII
-ADVISORY_KEY = 0x636C6172696F
 APPLICATION_NAME = "clario-run"
 DEFAULT_DUCKDB_WAIT_SECONDS = 120.0
 
@@ -143,7 +146,7 @@ def postgres_holder(dsn: str) -> dict[str, Any] | None:
             " from pg_locks l join pg_stat_activity a on a.pid = l.pid"
             " where l.locktype = 'advisory' and l.granted"
             " and ((l.classid::bigint << 32) | l.objid::bigint) = %s",
-            [ADVISORY_KEY],
+            [advisory_key("run")],
         )
         row = cursor.fetchone()
     connection.close()
@@ -179,7 +182,7 @@ def _postgres_lock(dsn: str, wait_seconds: float) -> Iterator[None]:
         deadline = time.monotonic() + wait_seconds
         with connection.cursor() as cursor:
             while True:
-                cursor.execute("select pg_try_advisory_lock(%s)", [ADVISORY_KEY])
+                cursor.execute("select pg_try_advisory_lock(%s)", [advisory_key("run")])
                 row = cursor.fetchone()
                 if row and row[0]:
                     break
