@@ -148,7 +148,12 @@ def run(
     if since is not None and since.tzinfo is None:
         since = since.replace(tzinfo=UTC)
     from flows.prefect_server import temporary_api
-    from flows.sync_flow import SyncFailed, seller_concurrency, with_seller_concurrency
+    from flows.sync_flow import (
+        SELLER_CONCURRENCY_ENV,
+        SyncFailed,
+        seller_concurrency,
+        with_seller_concurrency,
+    )
     from flows.warehouse_lock import DuckDbFileHeld, WarehouseBusy, hold_warehouse
 
     try:
@@ -157,7 +162,10 @@ def run(
             # takes the lock itself for the whole run
             with hold_warehouse(destination.value, data_dir, 0):
                 pass
-        sync = with_seller_concurrency(concurrency or seller_concurrency())
+        sellers_at_once = concurrency or seller_concurrency()
+        # the flow staggers its first wave of sellers by it, reading it as deployments do
+        os.environ[SELLER_CONCURRENCY_ENV] = str(sellers_at_once)
+        sync = with_seller_concurrency(sellers_at_once)
         with temporary_api():
             summaries = sync(
                 destination=destination.value,
