@@ -23,8 +23,8 @@
     {%- if watermarks | length == 0 -%}
         {{- return('1 = 1') -}}
     {%- endif -%}
-    {#- one comparison with a per-seller bound (not an OR of conditions), so the engines
-        push it into every seller's branch of the base unions, where it folds to a constant -#}
+    {#- one comparison with a per-seller bound (not an OR of conditions), pushed down
+        through the staging views to the raw tables' scans -#}
     {%- set bound -%}
         case {{ seller_column }}
         {%- for seller_id, newest_load_id in watermarks %}
