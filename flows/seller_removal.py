@@ -78,16 +78,32 @@ def _param(destination: str) -> str:
     return "?" if destination == "duckdb" else "%s"
 
 
+def _has_table(cursor: Any, destination: str, schema: str, table: str) -> bool:
+    p = _param(destination)
+    cursor.execute(
+        "select count(*) from information_schema.tables"
+        f" where table_schema = {p} and table_name = {p}",
+        [schema, table],
+    )
+    return bool(cursor.fetchone()[0])
+
+
+def _delete(cursor: Any, destination: str, schema: str, table: str, column: str, value: str) -> int:
+    """`delete ... where <column> = value`; how many rows it deleted."""
+    cursor.execute(
+        f"delete from {_quote(schema)}.{_quote(table)}"
+        f" where {_quote(column)} = {_param(destination)}",
+        [value],
+    )
+    # DuckDB answers a delete with one row holding the count; psycopg2 sets rowcount
+    return int(cursor.fetchone()[0] if destination == "duckdb" else cursor.rowcount)
+
+
 def registered_user(destination: str, data_dir: Path, pg_dsn: str | None, seller_id: str) -> Any:
     """The seller's user id if the warehouse holds the seller, else None."""
     with _connection(destination, data_dir, pg_dsn) as connection:
         cursor = connection if destination == "duckdb" else connection.cursor()
-        cursor.execute(
-            "select count(*) from information_schema.tables"
-            f" where table_schema = {_param(destination)} and table_name = 'sellers'",
-            [audit_dataset()],
-        )
-        if cursor.fetchone()[0] == 0:
+        if not _has_table(cursor, destination, audit_dataset(), "sellers"):
             return None
         cursor.execute(
             f"select user_id from {_quote(audit_dataset())}.sellers"
@@ -111,7 +127,6 @@ def remove_seller(
     raw = raw_dataset()
     schemas = [raw, f"{raw}_staging", marts_schema(destination, environ)]
     removal = Removal(seller_id, registered_user(destination, data_dir, pg_dsn, seller_id))
-    state_pipeline = pipeline_name(seller_id)
     audit = _quote(audit_dataset())
     with _connection(destination, data_dir, pg_dsn) as connection:
         # DuckDB's cursor() is a second connection, with its own transaction
@@ -125,39 +140,20 @@ def remove_seller(
             " and t.table_type = 'BASE TABLE' order by 1, 2",
             schemas,
         )
-        tables = [(schema, table) for schema, table in cursor.fetchall()]
+        targets = [(schema, table, "seller_id", seller_id) for schema, table in cursor.fetchall()]
+        # the seller's dlt state, and its registry row (the audit keeps its sync history)
+        for schema, table, column, value in [
+            (raw, "_dlt_pipeline_state", "pipeline_name", pipeline_name(seller_id)),
+            (audit_dataset(), "sellers", "seller_id", seller_id),
+        ]:
+            if _has_table(cursor, destination, schema, table):
+                targets.append((schema, table, column, value))
         if destination == "duckdb":
             cursor.execute("begin transaction")
-        for schema, table in tables:
-            cursor.execute(
-                f"delete from {_quote(schema)}.{_quote(table)} where seller_id = {p}", [seller_id]
-            )
-            deleted = cursor.rowcount if destination != "duckdb" else cursor.fetchone()[0]
+        for schema, table, column, value in targets:
+            deleted = _delete(cursor, destination, schema, table, column, value)
             if deleted:
-                removal.rows[f"{schema}.{table}"] = int(deleted)
-        cursor.execute(
-            "select count(*) from information_schema.tables"
-            f" where table_schema = {p} and table_name = '_dlt_pipeline_state'",
-            [raw],
-        )
-        if cursor.fetchone()[0]:
-            cursor.execute(
-                f"delete from {_quote(raw)}._dlt_pipeline_state where pipeline_name = {p}",
-                [state_pipeline],
-            )
-            deleted = cursor.rowcount if destination != "duckdb" else cursor.fetchone()[0]
-            if deleted:
-                removal.rows[f"{raw}._dlt_pipeline_state"] = int(deleted)
-        cursor.execute(
-            "select count(*) from information_schema.tables"
-            f" where table_schema = {p} and table_name = 'sellers'",
-            [audit_dataset()],
-        )
-        if cursor.fetchone()[0]:
-            cursor.execute(f"delete from {audit}.sellers where seller_id = {p}", [seller_id])
-            deleted = cursor.rowcount if destination != "duckdb" else cursor.fetchone()[0]
-            if deleted:
-                removal.rows[f"{audit_dataset()}.sellers"] = int(deleted)
+                removal.rows[f"{schema}.{table}"] = deleted
         cursor.execute(f"create schema if not exists {audit}")
         cursor.execute(
             f"create table if not exists {audit}.seller_removals ("
@@ -175,7 +171,7 @@ def remove_seller(
             ],
         )
         connection.commit()
-    local_state = data_dir / "pipelines" / state_pipeline
+    local_state = data_dir / "pipelines" / pipeline_name(seller_id)
     if local_state.exists():
         shutil.rmtree(local_state)
         removal.local_state_removed = True

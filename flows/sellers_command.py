@@ -8,21 +8,17 @@ from typing import Annotated
 
 import typer
 
+from flows.run_command import DataDirOption, Destination, DestinationOption, PgDsnOption
+
 app = typer.Typer(help="The sellers a warehouse holds.", no_args_is_help=True)
 
 
 @app.command()
 def remove(
     seller_id: Annotated[str, typer.Argument(help="The seller's merchant token.")],
-    destination: Annotated[
-        str, typer.Option(help="duckdb (embedded file) or postgres.")
-    ] = "duckdb",
-    data_dir: Annotated[Path, typer.Option(help="Where DuckDB and dlt's state live.")] = Path(
-        "data"
-    ),
-    pg_dsn: Annotated[
-        str | None, typer.Option(envvar="CLARIO_PG_DSN", help="PostgreSQL DSN.")
-    ] = None,
+    destination: DestinationOption = Destination.duckdb,
+    data_dir: DataDirOption = Path("data"),
+    pg_dsn: PgDsnOption = None,
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Delete one seller's raw data, dlt state and mart rows; recorded in the audit trail.
@@ -33,8 +29,6 @@ def remove(
     from extract.layout import SELLER_ID
     from flows.seller_removal import registered_user, remove_seller
 
-    if destination not in ("duckdb", "postgres"):
-        raise typer.BadParameter(f"unknown destination {destination!r} (duckdb or postgres)")
     if destination == "postgres" and not pg_dsn:
         raise typer.BadParameter("--destination postgres needs --pg-dsn or CLARIO_PG_DSN")
     if not SELLER_ID.match(seller_id):
@@ -43,7 +37,7 @@ def remove(
             " and digits)"
         )
     try:
-        user = registered_user(destination, data_dir, pg_dsn, seller_id)
+        user = registered_user(destination.value, data_dir, pg_dsn, seller_id)
     except FileNotFoundError as error:
         raise typer.BadParameter(f"{error}: give the --data-dir of the warehouse") from None
     if user is None:
@@ -55,7 +49,7 @@ def remove(
     )
     if not yes and not typer.confirm(prompt, default=False):
         raise typer.Exit(code=1)
-    removal = remove_seller(destination, data_dir, pg_dsn, seller_id, dict(os.environ))
+    removal = remove_seller(destination.value, data_dir, pg_dsn, seller_id, dict(os.environ))
     for schema, count in sorted(removal.by_schema().items()):
         typer.echo(f"  {schema}: {count} row(s) deleted")
     typer.echo(
