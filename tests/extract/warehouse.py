@@ -102,3 +102,21 @@ class Warehouse:
                 key=lambda row: tuple(str(v) for v in row),
             )
         return out
+
+
+def assert_same_tables(
+    actual: dict[str, list[tuple[Any, ...]]], expected: dict[str, list[tuple[Any, ...]]]
+) -> None:
+    """Equal snapshots; otherwise name each differing table and only the rows that differ."""
+    from collections import Counter
+
+    differences = {}
+    for table in sorted(set(actual) | set(expected)):
+        got, want = Counter(actual.get(table, [])), Counter(expected.get(table, []))
+        if got != want:
+            differences[table] = {
+                "missing": sorted((want - got).elements(), key=str)[:10],
+                "extra": sorted((got - want).elements(), key=str)[:10],
+                "rows": (sum(got.values()), sum(want.values())),
+            }
+    assert not differences, differences
