@@ -169,24 +169,32 @@ def is_permanent(error: BaseException | None) -> bool:
 
 def _load_data_set(
     pipeline: dlt.Pipeline,
-    source: Any,
-    name: str,
+    make_source: Callable[[], Any],
+    run: DataSetRun,
     writer: WarehouseWriter,
-) -> int:
-    """Extract, normalize and load one data set; the top-level rows it loaded."""
-    pipeline.extract(source.with_resources(*DATA_SETS[name]))
-    pipeline.normalize()
-    with writer():
-        pipeline.load()
-    trace = pipeline.last_trace
-    normalized = trace.last_normalize_info if trace else None
-    counts = normalized.row_counts if normalized else {}
-    # top-level tables only: an order and its nested items count as one row
-    return sum(
-        count
-        for table, count in counts.items()
-        if "__" not in table and table not in IGNORED_TABLES
-    )
+) -> None:
+    """Extract, normalize and load one data set, a load per batch (a report slice).
+
+    Each load commits its rows with the resource's cursor and state, so an interrupted
+    first sync keeps every slice loaded before the one in flight and resumes there.
+    """
+    while True:
+        run.more = False
+        pipeline.extract(make_source().with_resources(*DATA_SETS[run.data_set]))
+        pipeline.normalize()
+        with writer():
+            pipeline.load()
+        trace = pipeline.last_trace
+        normalized = trace.last_normalize_info if trace else None
+        counts = normalized.row_counts if normalized else {}
+        # top-level tables only: an order and its nested items count as one row
+        run.rows_loaded += sum(
+            count
+            for table, count in counts.items()
+            if "__" not in table and table not in IGNORED_TABLES
+        )
+        if not run.more or run.failed or run.pending:
+            return
 
 
 def _run_of(runs: dict[str, DataSetRun], default: DataSetRun, data_set: str) -> DataSetRun:
@@ -242,12 +250,15 @@ def sync_seller(
             runs[name].finish()
             continue
         earlier_errors: list[str] = []
+        loaded_before = 0  # rows of batches an attempt loaded before it failed
         for attempt in range(retries + 1):
             run = runs[name] = DataSetRun(seller.seller_id, name, retries=attempt)
-            source = amazon_seller(ctx, partial(_run_of, runs, run))
+            run.rows_loaded = loaded_before
+            make_source = partial(amazon_seller, ctx, partial(_run_of, runs, run))
             try:
-                run.rows_loaded = _load_data_set(pipeline, source, name, writer)
+                _load_data_set(pipeline, make_source, run, writer)
             except PipelineStepFailed as failure:
+                loaded_before = run.rows_loaded
                 cause = failure.__cause__ or failure
                 run.fail(f"{type(cause).__name__}: {cause}")
                 log.warning("seller %s, %s failed: %s", seller.seller_id, name, cause)

@@ -57,6 +57,9 @@ class DataSetRun:
     notes: list[str] = field(default_factory=list)
     reports: list[dict[str, str]] = field(default_factory=list)
     pending: bool = False
+    # a resource stopped at its per-load budget (a report slice) with more to read: the
+    # loop in extract/pipeline.py loads what it has, with its cursor, then asks again
+    more: bool = False
     retries: int = 0  # attempts before this one (each failed)
     warnings: int = 0  # rows kept with a value Amazon's documentation does not list
     warning_kinds: set[str] = field(default_factory=set)
@@ -74,6 +77,10 @@ class DataSetRun:
 
     def note(self, message: str) -> None:
         self.notes.append(message)
+
+    def note_once(self, message: str) -> None:
+        if message not in self.notes:
+            self.notes.append(message)
 
     def retried(self, earlier_errors: list[str]) -> None:
         """It succeeded after failing: say so, so a flaky source is seen, not hidden."""

@@ -24,8 +24,20 @@ class SyncSettings(BaseModel):
     inbound_lookback: timedelta = timedelta(days=1)
     # Settlement groups started within this are listed again (the open one among them).
     group_lookback: timedelta = timedelta(days=30)
-    # A first sync reaching further back than this reads orders from reports, not the API.
-    backfill_after: timedelta = timedelta(days=30)
+    # An orders window longer than this (a first sync, a long outage) reads orders from
+    # all-orders reports, and leaves searchOrders only the newest `orders_api_window`.
+    # searchOrders allows one page of 100 orders per 180 s after a burst of 20: a year of
+    # 275 orders a day would take 5.6 h through it, while the report slices are ready in
+    # minutes. Shorter windows (the six-hourly runs) stay on searchOrders: fresh, and no
+    # report to wait for.
+    backfill_after: timedelta = timedelta(days=2)
+    orders_api_window: timedelta = timedelta(hours=6)
+    # The report cannot tell a pending order from an unshipped one: searchOrders reads
+    # those again, back to at most this far.
+    orders_api_max_lookback: timedelta = timedelta(days=7)
+    # Report slices loaded (with their cursor) per load: a first sync interrupted after
+    # k slices keeps them and resumes at slice k + 1.
+    report_slices_per_load: int = Field(default=1, ge=1)
     # A data set with a larger share of its rows rejected ends failed (the rows are kept).
     max_rejected_share: float = Field(default=0.5, ge=0, le=1)
     # How long a run waits for one report before leaving it to the next run.

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable, Iterator
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import dlt
@@ -130,6 +130,12 @@ def _finished_reports(
     """
     state = dlt.current.resource_state()
     pending: dict[str, str] = state.setdefault("pending_reports", {})
+    resume_at = state.get("resume_at")
+    if resume_at and parse_time(resume_at) > start:
+        # an earlier load of this walk loaded every slice before this point (with its
+        # cursor); without it the cursor's look-back would ask for a report over days
+        # already read
+        start = parse_time(resume_at)
     windows = plan_windows(pending, start, until)
     # Ask for every slice first: Amazon prepares them side by side while we wait.
     for window_start, window_end in windows:
@@ -143,8 +149,13 @@ def _finished_reports(
                 window_end,
                 options=options,
             )
-    for window_start, window_end in windows:
+    for index, (window_start, window_end) in enumerate(windows):
         key = window_key(window_start, window_end)
+        # the walk stops here until the next load (or run) unless this slice is read now
+        state["resume_at"] = iso(window_start)
+        if index == ctx.settings.report_slices_per_load:
+            run.more = True  # load what was read, with its cursor, then come back here
+            return
         try:
             report = _wait_or_ask_again(
                 ctx, report_type, pending, key, window_start, window_end, options
@@ -169,6 +180,7 @@ def _finished_reports(
         yield f"{report_type}:{report_id}", report
         del pending[key]
         run.window(window_start, window_end)
+    state.pop("resume_at", None)
 
 
 def _wait_or_ask_again(
@@ -274,26 +286,34 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
     groups_since = iso(settings.start - settings.group_lookback)
 
     @dlt.resource(name="orders", primary_key=["seller_id", "orderId"], write_disposition="merge")
-    def orders(
-        updated: dlt.sources.incremental[str] = dlt.sources.incremental(
-            "lastUpdatedTime",
-            initial_value=since,
-            lag=settings.orders_overlap.total_seconds(),
-            on_cursor_value_missing="include",  # rejected report rows have no cursor
-        ),
-    ) -> Iterator[Any]:
-        """Orders with their items: all-orders reports for long history, then searchOrders."""
+    def orders() -> Iterator[Any]:
+        """Orders with their items: all-orders reports for long history, then searchOrders.
+
+        searchOrders keeps the newest hours, which a report may not hold yet, and every
+        order Amazon updates later (each run re-reads from its cursor). What a report-read
+        order lacks until then: order item ids (items are keyed by SKU, see
+        orders_from_report), packages (the orders mart takes the ship date from the
+        fulfilled-shipments report instead) and the Prime flag (unknown, not false).
+
+        The cursor (the newest `lastUpdatedTime` loaded) is kept in the resource's state
+        rather than by `dlt.sources.incremental`, which would drop the orders read again
+        from before it (see `_read_again_from_api`).
+        """
         run = runs("orders")
-        start = parse_time(updated.start_value or since)
-        api_start = start
-        backfill_until = ctx.until - settings.backfill_after
-        if start < backfill_until:
-            yield from _sandbox_tolerant(
-                ctx, run, _orders_backfill(ctx, run, start, backfill_until)
-            )
-            if run.failed or run.pending:
-                return
-            api_start = backfill_until
+        state = dlt.current.resource_state()
+        cursor = OrdersCursor(state)
+        start = cursor.start(settings.orders_overlap) or settings.start
+        if start < ctx.until - settings.backfill_after:
+            backfill_until = ctx.until - settings.orders_api_window
+            backfill = _orders_backfill(ctx, run, start, backfill_until)
+            yield from cursor.track(_sandbox_tolerant(ctx, run, backfill))
+            if not (run.failed or run.pending):
+                # searchOrders in a load of its own, after the reports' last one: an order
+                # both sent is kept as the API has it (dlt's merge keeps no order in a load)
+                run.more = True
+            return
+        # the report's "Pending" is pending or unshipped: its orders are read again here
+        api_start = min(start, parse_time(state.pop("api_from", iso(start))))
         params = {
             "lastUpdatedAfter": iso(api_start),
             "marketplaceIds": ",".join(ctx.seller.marketplace_ids),
@@ -314,7 +334,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
                 for order in page.get("orders", [])
             ]
             run.rows += len(batch)
-            yield batch
+            yield from cursor.track([batch])
         run.window(api_start, ctx.until)
 
     def report_resource(
@@ -572,10 +592,62 @@ def _orders_backfill(
 
         for order in orders_from_report(good_rows(), ctx.primary_marketplace):
             run.rows += 1
+            if order["fulfillment"]["fulfillmentStatus"] not in REPORT_FINAL_STATUSES:
+                _read_again_from_api(ctx, run, order["lastUpdatedTime"])
             yield {**order, **ctx.common(source_report, order["salesChannel"]["marketplaceId"])}
             yield from rejected
             rejected.clear()
         yield from rejected
+
+
+class OrdersCursor:
+    """The newest `lastUpdatedTime` of the orders loaded, in the orders resource's state.
+
+    Saved with each load (dlt commits a resource's state with its rows). Earlier versions
+    kept it as dlt's incremental `lastUpdatedTime`; that value is read as a start.
+    """
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
+        earlier = state.get("incremental", {}).get("lastUpdatedTime", {}).get("last_value")
+        self.newest: str | None = state.get("cursor", earlier)
+
+    def start(self, overlap: timedelta) -> datetime | None:
+        """Where the next read begins: the cursor less the overlap (statuses change late)."""
+        return parse_time(self.newest) - overlap if self.newest else None
+
+    def track(self, items: Iterable[Any]) -> Iterator[Any]:
+        """Pass items (orders, lists of orders, rejected rows) through, noting the newest."""
+        for item in items:
+            for order in item if isinstance(item, list) else (item,):
+                updated = order.get("lastUpdatedTime") if isinstance(order, dict) else None
+                if updated and (
+                    self.newest is None or parse_time(updated) > parse_time(self.newest)
+                ):
+                    self.newest = self.state["cursor"] = iso(parse_time(updated))
+            yield item
+
+
+# Report order statuses that say all there is; the report's "Pending" stands for
+# searchOrders' PENDING and UNSHIPPED alike (Amazon's Order Tracking report help).
+REPORT_FINAL_STATUSES = frozenset({"SHIPPED", "CANCELLED"})
+
+
+def _read_again_from_api(ctx: SellerContext, run: DataSetRun, last_updated: str) -> None:
+    """Have searchOrders start early enough to read this report order again.
+
+    Orders not yet shipped or cancelled are days old at most; one older than
+    `orders_api_max_lookback` keeps the report's status until Amazon updates it (every
+    update comes back through searchOrders), and the run says how many did.
+    """
+    floor = ctx.until - ctx.settings.orders_api_max_lookback
+    if parse_time(last_updated) < floor:
+        run.note_once("orders older than the API look-back keep the report's status PENDING")
+        return
+    state = dlt.current.resource_state()
+    earliest = state.get("api_from")
+    if earliest is None or parse_time(last_updated) < parse_time(earliest):
+        state["api_from"] = iso(parse_time(last_updated))
 
 
 def _inbound(
