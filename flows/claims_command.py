@@ -17,7 +17,7 @@ console = Console()
 # What a claim needs to be filed (Seller Central asks for the SKU or FNSKU, the shipment
 # or order id, the units and the dates), and what it is worth.
 COLUMNS = (
-    "window_closes_on",
+    "window_closes_date",
     "status",
     "claim_type",
     "user_id",
@@ -28,7 +28,7 @@ COLUMNS = (
     "asin",
     "reference",
     "event_date",
-    "window_opens_on",
+    "window_opens_date",
     "units_affected",
     "units_reimbursed",
     "units_owed",
@@ -39,7 +39,7 @@ COLUMNS = (
     "evidence",
 )
 SHOWN = {
-    "window_closes_on": "file by",
+    "window_closes_date": "file by",
     "status": "status",
     "claim_type": "claim",
     "seller_id": "seller",
@@ -56,7 +56,7 @@ def open_claims_query(schema: str, placeholder: str, seller: str | None) -> str:
     where = "is_claimable" + (f" and seller_id = {placeholder}" if seller else "")
     return (
         f"select {', '.join(COLUMNS)} from {schema}.claims where {where}"
-        " order by window_closes_on, estimated_value_owed desc, seller_id, claim_id"
+        " order by window_closes_date, estimated_value_owed desc, seller_id, claim_id"
     )
 
 

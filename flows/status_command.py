@@ -36,7 +36,7 @@ COLUMNS = {
     "last_status": "status",
     "last_rows_loaded": "rows",
     "last_rows_rejected": "rejected",
-    "synced_through": "synced up to",
+    "synced_through_at": "synced up to",
     "hours_since_success": "hours since ok",
     "is_fresh": "fresh",
     "last_error": "error",

@@ -35,7 +35,7 @@ def mart_figures(query: Query, schema: str, seller_id: str, placeholder: str) ->
         "select count(*), sum(item_count), sum(units_ordered), sum(units_shipped)"
         f" from {{s}}.orders {w}"
     )
-    order_items = one(f"select count(*), sum(quantity_ordered) from {{s}}.order_items {w}")
+    order_items = one(f"select count(*), sum(units_ordered) from {{s}}.order_items {w}")
     by_status = dict(rows(f"select upper(order_status), count(*) from {{s}}.orders {w} group by 1"))
     by_channel = dict(
         rows(f"select fulfillment_channel, count(*) from {{s}}.orders {w} group by 1")
@@ -54,14 +54,14 @@ def mart_figures(query: Query, schema: str, seller_id: str, placeholder: str) ->
         )
     )
     units = one(
-        "select coalesce(sum(expected_quantity), 0), coalesce(sum(received_quantity), 0),"
-        " coalesce(sum(missing_quantity), 0),"
-        " coalesce(sum(case when status = 'lost' then missing_quantity end), 0)"
+        "select coalesce(sum(units_expected), 0), coalesce(sum(units_received), 0),"
+        " coalesce(sum(units_missing), 0),"
+        " coalesce(sum(case when status = 'lost' then units_missing end), 0)"
         f" from {{s}}.shipments {w} and direction = 'inbound'"
     )
     returns = one(
         "select count(*), coalesce(sum(case when is_partial then 1 else 0 end), 0),"
-        " coalesce(sum(returned_quantity), 0), count(refund_amount), sum(refund_amount)"
+        " coalesce(sum(units_returned), 0), count(refund_amount), sum(refund_amount)"
         f" from {{s}}.returns {w}"
     )
     refunds = one(
@@ -210,34 +210,34 @@ def _inventory_figures(
     )
     snapshot = rows(
         "select count(distinct sku),"
-        " sum(case when disposition = 'SELLABLE' then sku_total_quantity end),"
-        " sum(fulfillable_quantity), sum(pending_customer_order_quantity),"
-        " sum(pending_transshipment_quantity), sum(reserved_quantity),"
-        " sum(researching_quantity), sum(unfulfillable_quantity),"
-        " sum(inbound_shipped_quantity), sum(inbound_receiving_quantity)"
+        " sum(case when disposition = 'SELLABLE' then units_sku_total end),"
+        " sum(units_fulfillable), sum(units_pending_customer_order),"
+        " sum(units_pending_transshipment), sum(units_reserved),"
+        " sum(units_researching), sum(units_unfulfillable),"
+        " sum(units_inbound_shipped), sum(units_inbound_receiving)"
         f" from {{s}}.inventory {latest}"
     )
     unfulfillable = dict(
         rows(
-            "select disposition, sum(unfulfillable_quantity) from {s}.inventory"
+            "select disposition, sum(units_unfulfillable) from {s}.inventory"
             f" {latest} and disposition <> 'SELLABLE' group by 1"
         )
     )
     ledger_types = {
         kind: {"rows": n, "units": int(units)}
         for kind, n, units in rows(
-            f"select event_type, count(*), sum(quantity) from {{s}}.inventory_ledger {w} group by 1"
+            f"select event_type, count(*), sum(units) from {{s}}.inventory_ledger {w} group by 1"
         )
     }
     ledger_reasons = {
         reason: {"rows": n, "units": int(units)}
         for reason, n, units in rows(
-            "select reason, count(*), sum(quantity) from {s}.inventory_ledger"
+            "select reason, count(*), sum(units) from {s}.inventory_ledger"
             f" {w} and event_type = 'Adjustments' group by 1"
         )
     }
     reimbursed = one(
-        "select count(*), coalesce(sum(quantity_reimbursed_total), 0), sum(amount_total)"
+        "select count(*), coalesce(sum(units_reimbursed_total), 0), sum(amount_total)"
         f" from {{s}}.reimbursements {w}"
     )
     reasons = dict(rows(f"select reason, count(*) from {{s}}.reimbursements {w} group by 1"))
@@ -337,7 +337,7 @@ def claim_rows(
     """One seller's claims, each as the truth's candidate fields (status on `as_of_date`)."""
     found = query(
         "select claim_type, sku, fnsku, asin, reference, marketplace_id, event_at,"
-        " window_opens_on, window_closes_on, units_affected, units_found, units_reimbursed,"
+        " window_opens_date, window_closes_date, units_affected, units_found, units_reimbursed,"
         " units_owed, amount_reimbursed, unit_value, estimated_value_owed, reimbursement_ids,"
         f" status, is_claimable from {schema}.claims where seller_id = {placeholder}",
         [seller_id],

@@ -2,8 +2,10 @@
 
 Real simulator, real DuckDB file. One DuckDB scenario carries the incremental checks
 (sync, build, clock +6 h, sync, incremental build, full refresh) and a seller listed
-before its first sync. The same models on PostgreSQL, from a fresh schema, against the
-same truth: tests/flows/test_sync_flow.py (the whole flow, dbt build included, twice).
+before its first sync; its incremental build meets marts under the column names of a
+release before the renames (CHANGELOG.md), as an upgraded warehouse's are. The same
+models on PostgreSQL, from a fresh schema, against the same truth:
+tests/flows/test_sync_flow.py (the whole flow, dbt build included, twice).
 """
 
 from __future__ import annotations
@@ -24,7 +26,10 @@ from simulator.truth import seller_truth
 from simulator.world import World
 from tests.extract.conftest import FAST, NOW, WORLD, sync
 from tests.transform.conftest import (
+    COLUMNS_BEFORE_THE_RENAMES,
     MARTS,
+    back_to_the_old_column_names,
+    column_names,
     duckdb_query,
     duckdb_runner,
     snapshot,
@@ -65,6 +70,7 @@ class DuckDbScenario:
     full_refresh: dict[str, list[tuple[str, ...]]]
     not_synced_rows: dict[str, int]
     incremental_log: str
+    columns_after_the_renames: dict[str, set[str]]
     incremental_test_sql: str
     full_refresh_test_sql: str
 
@@ -116,7 +122,11 @@ def duckdb_scenario(tmp_path_factory: pytest.TempPathFactory) -> DuckDbScenario:
             simulator.base_url + "/_simulator/clock", json={"now": later.isoformat()}, timeout=5
         )
         _synced_ok(world, simulator.base_url, data_dir)
+    with duckdb.connect(str(data_dir / "clario.duckdb")) as connection:
+        for statement in back_to_the_old_column_names("main"):
+            connection.execute(statement)
     log = dbt("build", sellers=sellers, dbt_vars=claims_as_of(world))
+    renamed = {mart: column_names(query, "main", mart) for mart in COLUMNS_BEFORE_THE_RENAMES}
     after_clock = _stage(world, query, "main", "?")
     incremental = snapshot(query, "main")
     incremental_test_sql = _orders_grain_test_sql(data_dir)
@@ -128,6 +138,7 @@ def duckdb_scenario(tmp_path_factory: pytest.TempPathFactory) -> DuckDbScenario:
         snapshot(query, "main"),
         not_synced,
         log,
+        renamed,
         incremental_test_sql,
         _orders_grain_test_sql(data_dir),
     )
@@ -167,6 +178,20 @@ def test_an_incremental_build_after_a_new_batch_equals_the_truth_at_the_new_cloc
 def test_an_incremental_build_equals_a_full_refresh(duckdb_scenario: DuckDbScenario) -> None:
     for mart in MARTS:
         assert duckdb_scenario.incremental[mart] == duckdb_scenario.full_refresh[mart], mart
+
+
+def test_an_incremental_build_renames_the_columns_of_marts_built_before_the_renames(
+    duckdb_scenario: DuckDbScenario,
+) -> None:
+    """The build after an upgrade renames the old columns in place (no full refresh): the
+    marts stay incremental, and still equal the truth and a full refresh (tests above)."""
+    log = duckdb_scenario.incremental_log
+    for mart, columns in COLUMNS_BEFORE_THE_RENAMES.items():
+        found = duckdb_scenario.columns_after_the_renames[mart]
+        assert set(columns) <= found and not set(columns.values()) & found, mart
+        assert f"incremental model main.{mart}" in log, mart
+        for new, old in columns.items():
+            assert f"main.{mart}: renamed column {old} to {new}" in log
 
 
 NEW_LOAD = "9999999999.0000001"  # after every real load id
@@ -248,7 +273,7 @@ def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) ->
         [],
     )[0][0]
     mart_units = query(
-        "select sum(returned_quantity) from main.returns where seller_id = ?", [account.seller_id]
+        "select sum(units_returned) from main.returns where seller_id = ?", [account.seller_id]
     )[0][0]
     assert mart_units == good_units
     outbound = query(
@@ -279,7 +304,7 @@ def test_malformed_rows_never_break_the_build_and_are_counted(tmp_path: Path) ->
         "the fixed row is no longer counted, the newly bad one is"
     )
     assert query(
-        "select sum(returned_quantity) from main.returns where seller_id = ?", [account.seller_id]
+        "select sum(units_returned) from main.returns where seller_id = ?", [account.seller_id]
     ) == query(
         f"select sum(cast(quantity as integer)) from {raw}.customer_returns"
         f" where quantity <> 'three' and {mine}",

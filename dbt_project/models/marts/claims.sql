@@ -282,7 +282,7 @@ sales as (
         order_items.sku,
         {{ clario.utc_date('orders.order_date') }} as sale_date,
         sum(order_items.item_price - coalesce(order_items.promotion_discount, 0)) as net_amount,
-        sum(order_items.quantity_ordered) as units,
+        sum(order_items.units_ordered) as units,
         max(order_items.currency) as currency
 
     from order_items
@@ -367,9 +367,9 @@ windowed as (
     select
         placed.*,
         {{ clario.claim_window_day('placed.claim_type', 'placed.event_date', 'opens_after_days') }}
-            as window_opens_on,
+            as window_opens_date,
         {{ clario.claim_window_day('placed.claim_type', 'placed.event_date', 'closes_after_days') }}
-            as window_closes_on,
+            as window_closes_date,
         cast(placed.units_affected - coalesce(matched.units_found, 0) as {{ bigint }})
             as units_left,
         coalesce(matched.units_found, 0) as units_found,
@@ -409,8 +409,8 @@ final as (
         -- dates
         event_at,
         event_date,
-        window_opens_on,
-        window_closes_on,
+        window_opens_date,
+        window_closes_date,
         {{ today }} as as_of_date,
 
         -- categories
@@ -418,10 +418,10 @@ final as (
         case
             when units_reimbursed >= units_left then 'reimbursed'
             when units_reimbursed > 0 then 'partly_reimbursed'
-            when {{ today }} < window_opens_on then 'too_early'
-            when {{ today }} > window_closes_on then 'expired'
+            when {{ today }} < window_opens_date then 'too_early'
+            when {{ today }} > window_closes_date then 'expired'
             when
-                window_closes_on
+                window_closes_date
                 <= {{ clario.add_days(today, var('claim_closing_soon_days')) }}
                 then 'closing_soon'
             else 'open'
@@ -442,8 +442,8 @@ final as (
         -- flags
         coalesce(
             units_left > units_reimbursed
-            and window_opens_on <= {{ today }}
-            and {{ today }} <= window_closes_on,
+            and window_opens_date <= {{ today }}
+            and {{ today }} <= window_closes_date,
             false
         ) as is_claimable,
 

@@ -146,17 +146,17 @@ final as (
         unioned.product_name,
 
         -- numerics
-        unioned.fulfillable_quantity,
-        unioned.inbound_working_quantity,
-        unioned.inbound_shipped_quantity,
-        unioned.inbound_receiving_quantity,
-        unioned.reserved_quantity,
-        unioned.pending_customer_order_quantity,
-        unioned.pending_transshipment_quantity,
-        unioned.fc_processing_quantity,
-        unioned.researching_quantity,
-        unioned.unfulfillable_quantity,
-        unioned.total_quantity as sku_total_quantity,
+        unioned.fulfillable_quantity as units_fulfillable,
+        unioned.inbound_working_quantity as units_inbound_working,
+        unioned.inbound_shipped_quantity as units_inbound_shipped,
+        unioned.inbound_receiving_quantity as units_inbound_receiving,
+        unioned.reserved_quantity as units_reserved,
+        unioned.pending_customer_order_quantity as units_pending_customer_order,
+        unioned.pending_transshipment_quantity as units_pending_transshipment,
+        unioned.fc_processing_quantity as units_fc_processing,
+        unioned.researching_quantity as units_researching,
+        unioned.unfulfillable_quantity as units_unfulfillable,
+        unioned.total_quantity as units_sku_total,
 
         -- flags
         unioned.is_sandbox,

@@ -71,9 +71,9 @@ final as (
         ledger.product_name,
 
         -- numerics
-        ledger.quantity,
-        ledger.reconciled_quantity,
-        ledger.unreconciled_quantity,
+        ledger.quantity as units,
+        ledger.reconciled_quantity as units_reconciled,
+        ledger.unreconciled_quantity as units_unreconciled,
 
         -- flags
         ledger.is_sandbox,

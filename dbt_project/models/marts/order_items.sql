@@ -50,8 +50,8 @@ final as (
         order_items.asin,
 
         -- numerics
-        order_items.quantity_ordered,
-        order_items.quantity_shipped,
+        order_items.quantity_ordered as units_ordered,
+        order_items.quantity_shipped as units_shipped,
         order_items.item_price,
         order_items.item_tax,
         order_items.promotion_discount,

@@ -67,9 +67,9 @@ final as (
         reimbursements.original_reimbursement_type,
 
         -- numerics
-        reimbursements.quantity_reimbursed_cash,
-        reimbursements.quantity_reimbursed_inventory,
-        reimbursements.quantity_reimbursed_total,
+        reimbursements.quantity_reimbursed_cash as units_reimbursed_cash,
+        reimbursements.quantity_reimbursed_inventory as units_reimbursed_inventory,
+        reimbursements.quantity_reimbursed_total as units_reimbursed_total,
         cast(reimbursements.amount_per_unit as {{ clario.type_money() }}) as amount_per_unit,
         cast(reimbursements.amount_total as {{ clario.type_money() }}) as amount_total,
         reimbursements.currency,

@@ -101,7 +101,7 @@ returns_aggregated as (
         order_id,
         sku,
         max(asin) as asin,
-        cast(sum(quantity) as {{ dbt.type_bigint() }}) as returned_quantity,
+        cast(sum(quantity) as {{ dbt.type_bigint() }}) as units_returned,
         min(returned_at) as first_returned_date,
         max(returned_at) as last_returned_date,
         {{ clario.latest_value('marketplace_id', 'returned_at') }} as marketplace_id,
@@ -125,7 +125,7 @@ ordered as (
         order_items.seller_id,
         order_items.order_id,
         order_items.sku,
-        cast(sum(order_items.quantity_ordered) as {{ dbt.type_bigint() }}) as ordered_quantity,
+        cast(sum(order_items.units_ordered) as {{ dbt.type_bigint() }}) as units_ordered,
         max(order_items._dlt_load_id) as _dlt_load_id
 
     from order_items
@@ -164,14 +164,14 @@ joined as (
         returns_aggregated.warehouse_location,
 
         -- numerics
-        returns_aggregated.returned_quantity,
-        ordered.ordered_quantity,
+        returns_aggregated.units_returned,
+        ordered.units_ordered,
         cast(refunds.refund_amount as {{ clario.type_money() }}) as refund_amount,
         refunds.currency,
 
         -- flags
         coalesce(
-            returns_aggregated.returned_quantity < ordered.ordered_quantity, false
+            returns_aggregated.units_returned < ordered.units_ordered, false
         ) as is_partial,
         returns_aggregated.is_sandbox,
 

@@ -9,7 +9,7 @@
             ['seller_id'],
             ['settlement_fee_id'],
             ['settlement_line_id'],
-            ['posted_date'],
+            ['posted_at'],
             ['transformed_at'],
         ]),
     )
@@ -62,7 +62,7 @@ final as (
         lines.settlement_id,
 
         -- dates
-        lines.posted_date,
+        lines.posted_at,
 
         -- categories
         lines.transaction_type,

@@ -4,7 +4,7 @@
             ['user_id'],
             ['seller_id'],
             ['seller_id', 'settlement_id'],
-            ['period_start'],
+            ['period_start_at'],
         ]),
     )
 }}
@@ -59,8 +59,8 @@ final as (
         groups.settlement_id,
 
         -- dates
-        groups.period_start,
-        groups.period_end,
+        groups.period_start as period_start_at,
+        groups.period_end as period_end_at,
         groups.fund_transferred_at,
 
         -- categories

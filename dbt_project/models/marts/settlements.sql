@@ -9,7 +9,7 @@
             ['seller_id'],
             ['settlement_line_id'],
             ['seller_id', 'settlement_id'],
-            ['posted_date'],
+            ['posted_at'],
             ['transformed_at'],
         ]),
     )
@@ -50,14 +50,14 @@ final as (
         lines.sku,
 
         -- dates
-        lines.posted_at as posted_date,
+        lines.posted_at,
 
         -- categories
         lines.transaction_type,
         lines.adjustment_type,
 
         -- numerics
-        lines.quantity,
+        lines.quantity as units,
         lines.amount,
         lines.fees,
         lines.net_amount,

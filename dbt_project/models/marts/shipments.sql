@@ -98,9 +98,9 @@ outbound as (
         min(shipped_at) {{ parsed }} as shipped_date,
         cast(null as {{ clario.type_timestamp_tz() }}) as received_date,
         max(fulfillment_center_id) {{ parsed }} as warehouse_location,
-        sum(quantity_shipped) {{ parsed }} as expected_quantity,
-        cast(null as {{ dbt.type_bigint() }}) as received_quantity,
-        cast(null as {{ dbt.type_bigint() }}) as missing_quantity,
+        sum(quantity_shipped) {{ parsed }} as units_expected,
+        cast(null as {{ dbt.type_bigint() }}) as units_received,
+        cast(null as {{ dbt.type_bigint() }}) as units_missing,
         'shipped' as status,
         max(marketplace_id) {{ parsed }} as marketplace_id,
         {{ dbt.bool_or("is_sandbox") }} {{ parsed }} as is_sandbox,
@@ -125,9 +125,9 @@ inbound_shipments as (
         cast(null as {{ clario.type_timestamp_tz() }}) as shipped_date,
         cast(null as {{ clario.type_timestamp_tz() }}) as received_date,
         destination_fulfillment_center_id as warehouse_location,
-        expected_quantity,
-        received_quantity,
-        missing_quantity,
+        expected_quantity as units_expected,
+        received_quantity as units_received,
+        missing_quantity as units_missing,
         status,
         marketplace_id,
         is_sandbox,
@@ -168,9 +168,9 @@ final as (
         unioned.status,
 
         -- numerics
-        cast(unioned.expected_quantity as {{ dbt.type_bigint() }}) as expected_quantity,
-        cast(unioned.received_quantity as {{ dbt.type_bigint() }}) as received_quantity,
-        cast(unioned.missing_quantity as {{ dbt.type_bigint() }}) as missing_quantity,
+        cast(unioned.units_expected as {{ dbt.type_bigint() }}) as units_expected,
+        cast(unioned.units_received as {{ dbt.type_bigint() }}) as units_received,
+        cast(unioned.units_missing as {{ dbt.type_bigint() }}) as units_missing,
 
         -- flags
         unioned.is_sandbox,

@@ -45,7 +45,7 @@ successes as (
         seller_id,
         data_set,
         max(finished_at) as last_success_at,
-        max(window_end) as synced_through
+        max(window_end) as synced_through_at
 
     from sync_runs
     -- a partial run completed its window too (its rejected rows are kept apart)
@@ -95,10 +95,10 @@ final as (
         -- dates
         latest.started_at as last_started_at,
         latest.finished_at as last_finished_at,
-        latest.window_start as last_window_start,
-        latest.window_end as last_window_end,
+        latest.window_start as last_window_start_at,
+        latest.window_end as last_window_end_at,
         successes.last_success_at,
-        successes.synced_through,
+        successes.synced_through_at,
 
         -- flags
         coalesce(
