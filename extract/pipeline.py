@@ -50,6 +50,8 @@ DestinationName = Literal["duckdb", "postgres"]
 IGNORED_TABLES = {"rejected_rows", "_dlt_pipeline_state"}
 # SP-API answers that no retry can change: the seller must be re-authorized first.
 PERMANENT_STATUSES = {401, 403}
+# A year in 30-day report slices is 13 loads; ten years of daily slices would be 3,650.
+MAX_LOADS_PER_DATA_SET = 5000
 
 
 def make_destination(
@@ -178,7 +180,7 @@ def _load_data_set(
     Each load commits its rows with the resource's cursor and state, so an interrupted
     first sync keeps every slice loaded before the one in flight and resumes there.
     """
-    while True:
+    for _ in range(MAX_LOADS_PER_DATA_SET):
         run.more = False
         pipeline.extract(make_source().with_resources(*DATA_SETS[run.data_set]))
         pipeline.normalize()
@@ -195,6 +197,8 @@ def _load_data_set(
         )
         if not run.more or run.failed or run.pending:
             return
+    # each load reads at least one new slice: this many means something is going round
+    run.fail(f"stopped after {MAX_LOADS_PER_DATA_SET} loads without reaching the end")
 
 
 def _run_of(runs: dict[str, DataSetRun], default: DataSetRun, data_set: str) -> DataSetRun:

@@ -40,6 +40,18 @@
 
 
 {#-
+    Columns of incremental marts that were declared not null and may now be null (unknown):
+    a contract's constraint is only applied when the table is created, so an existing mart
+    keeps the old NOT NULL until this drops it (CHANGELOG.md).
+-#}
+{% macro nullable_mart_columns() %}
+    {{- return({
+        'orders': ['is_prime'],
+    }) -}}
+{% endmacro %}
+
+
+{#-
     A pre-hook of every mart (dbt_project.yml): an incremental mart built before a rename
     has its old columns renamed in place, so the next plain `dbt build` (the flow's) keeps
     its rows, types and not-null constraints instead of failing on the missing columns or
@@ -49,7 +61,8 @@
 -#}
 {% macro migrate_renamed_columns() %}
     {%- set renames = clario.renamed_mart_columns().get(model.name, {}) -%}
-    {%- if not (execute and renames and is_incremental()) -%}
+    {%- set relaxed = clario.nullable_mart_columns().get(model.name, []) -%}
+    {%- if not (execute and (renames or relaxed) and is_incremental()) -%}
         {{- return('select 1') -}}
     {%- endif -%}
     {%- set present = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
@@ -58,6 +71,11 @@
             'alter table ' ~ this ~ ' rename column ' ~ adapter.quote(old) ~ ' to ' ~ adapter.quote(new)
         ) -%}
         {%- do log(this.schema ~ '.' ~ this.identifier ~ ': renamed column ' ~ old ~ ' to ' ~ new, info=true) -%}
+    {%- endfor -%}
+    {%- for column in clario.nullable_mart_columns().get(model.name, []) if column in present -%}
+        {%- do run_query(
+            'alter table ' ~ this ~ ' alter column ' ~ adapter.quote(column) ~ ' drop not null'
+        ) -%}
     {%- endfor -%}
     {{- return('select 1') -}}
 {% endmacro %}

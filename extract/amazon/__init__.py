@@ -307,7 +307,10 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
             backfill_until = ctx.until - settings.orders_api_window
             backfill = _orders_backfill(ctx, run, start, backfill_until)
             yield from cursor.track(_sandbox_tolerant(ctx, run, backfill))
-            if not (run.failed or run.pending):
+            if not (run.failed or run.pending or run.more):
+                # every order updated before backfill_until is read, even if none was
+                # (the cursor must move on, or the next load would walk the reports again)
+                cursor.reached(backfill_until)
                 # searchOrders in a load of its own, after the reports' last one: an order
                 # both sent is kept as the API has it (dlt's merge keeps no order in a load)
                 run.more = True
@@ -615,6 +618,11 @@ class OrdersCursor:
     def start(self, overlap: timedelta) -> datetime | None:
         """Where the next read begins: the cursor less the overlap (statuses change late)."""
         return parse_time(self.newest) - overlap if self.newest else None
+
+    def reached(self, moment: datetime) -> None:
+        """Every order updated before `moment` has been read."""
+        if self.newest is None or moment > parse_time(self.newest):
+            self.newest = self.state["cursor"] = iso(moment)
 
     def track(self, items: Iterable[Any]) -> Iterator[Any]:
         """Pass items (orders, lists of orders, rejected rows) through, noting the newest."""

@@ -85,9 +85,14 @@ def test_a_first_sync_killed_halfway_keeps_its_slices_and_resumes_where_it_stopp
 
     warehouse = duckdb_warehouse(data_dir, world.sellers[0])
     assert warehouse.count("orders") == truth["count"]
-    assert dict(
-        warehouse.rows("select fulfillment__fulfillment_status, count(*) from {s}.orders group by 1")
-    ) == truth["by_status"]
+    assert (
+        dict(
+            warehouse.rows(
+                "select fulfillment__fulfillment_status, count(*) from {s}.orders group by 1"
+            )
+        )
+        == truth["by_status"]
+    )
     # every slice was asked for once: the rerun collected the reports the killed run had
     # asked for, and read again at most the slice that was in flight
     slices = 5

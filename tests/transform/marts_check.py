@@ -48,6 +48,11 @@ def mart_figures(query: Query, schema: str, seller_id: str, placeholder: str) ->
         )
     }
     outbound = one(f"select count(*) from {{s}}.shipments {w} and direction = 'outbound'")[0]
+    # every shipped FBA order knows when it shipped, read from the API or from a report
+    dated = one(
+        f"select count(*) from {{s}}.orders {w} and order_status = 'shipped'"
+        " and fulfillment_channel = 'AFN' and shipment_date is not null"
+    )[0]
     inbound = dict(
         rows(
             f"select status, count(*) from {{s}}.shipments {w} and direction = 'inbound' group by 1"
@@ -105,6 +110,7 @@ def mart_figures(query: Query, schema: str, seller_id: str, placeholder: str) ->
         "units_shipped": orders[3],
         "total_amount": totals,
         "outbound_shipped": outbound,
+        "shipped_orders_with_ship_date": dated,
         "inbound_by_status": inbound,
         "inbound_expected_units": units[0],
         "inbound_received_units": units[1],
@@ -156,6 +162,7 @@ def truth_figures(truth: dict[str, Any]) -> dict[str, Any]:
         "units_shipped": orders["units_shipped"],
         "total_amount": orders["total_amount"],
         "outbound_shipped": shipments["outbound"]["shipped"],
+        "shipped_orders_with_ship_date": shipments["outbound"]["shipped"],
         "inbound_by_status": shipments["inbound"],
         "inbound_expected_units": shipments["inbound_expected_units"],
         "inbound_received_units": shipments["inbound_received_units"],

@@ -52,6 +52,25 @@ packages as (
 
 ),
 
+-- orders read from the all-orders report list no packages: their ship date is the
+-- fulfilled-shipments report's first shipment of the order
+report_order_shipments as (
+
+    select
+        shipments.seller_id,
+        shipments.order_id,
+        min(shipments.shipped_at) as first_shipped_at
+
+    from {{ ref('stg_spapi__fba_shipments') }} as shipments
+    inner join orders
+        on
+            shipments.seller_id = orders.seller_id
+            and shipments.order_id = orders.order_id
+    where orders.is_from_report
+    group by shipments.seller_id, shipments.order_id
+
+),
+
 sellers as (
 
     select * from {{ ref('stg_clario__sellers') }}
@@ -76,7 +95,10 @@ final as (
         -- dates
         orders.order_date,
         orders.last_updated_at,
-        packages.first_shipped_at as shipment_date,
+        case
+            when orders.is_from_report then report_order_shipments.first_shipped_at
+            else packages.first_shipped_at
+        end as shipment_date,
 
         -- categories
         orders.fulfillment_channel,
@@ -94,7 +116,10 @@ final as (
         coalesce(orders.grand_total_currency, units.currency) as currency,
 
         -- flags
-        coalesce(programs.is_prime, false) as is_prime,
+        -- the all-orders report does not say: unknown, not false
+        case
+            when not orders.is_from_report then coalesce(programs.is_prime, false)
+        end as is_prime,
         coalesce(programs.is_business_order, false) as is_business_order,
         orders.is_sandbox,
 
@@ -124,6 +149,10 @@ final as (
         on
             orders.seller_id = packages.seller_id
             and orders.order_id = packages.order_id
+    left join report_order_shipments
+        on
+            orders.seller_id = report_order_shipments.seller_id
+            and orders.order_id = report_order_shipments.order_id
     left join loads
         on
             orders._dlt_load_id = loads.load_id

@@ -43,6 +43,9 @@ renamed as (
 
         -- flags
         is_sandbox,
+        -- read from the all-orders report (a first sync's history), not from searchOrders:
+        -- no packages and no Prime flag until the API returns the order
+        coalesce(source_report != 'searchOrders', false) as is_from_report,
         {{ clario.cast_failed(
             'proceeds__grand_total__amount',
             clario.safe_cast_money('proceeds__grand_total__amount')
