@@ -24,6 +24,10 @@ class SyncSettings(BaseModel):
     inbound_lookback: timedelta = timedelta(days=1)
     # Settlement groups started within this are listed again (the open one among them).
     group_lookback: timedelta = timedelta(days=30)
+    # Closed settlement periods are read from the settlement report Amazon writes for each
+    # (when it still lists one: 90 days) instead of paging their events; False pages every
+    # period through the Finances API (extract/amazon/settlements.py).
+    settlement_reports: bool = True
     # A first sync reaching further back than this reads orders from reports, not the API.
     backfill_after: timedelta = timedelta(days=30)
     # A data set with a larger share of its rows rejected ends failed (the rows are kept).
