@@ -53,10 +53,13 @@ What a report cannot say, and what only it says: the API's FeeReason / FeeDescri
 a service fee and the ASIN, FnSKU, TransactionNumber and per-unit amount of an adjustment
 item are not in the file (the marts use none of them). The report's posting time of a
 service fee is kept as `posted_date_time`, not as PostedDate (the API's model has none,
-and the marts give the same line whichever source it came from); the columns the API has
-no field for (shipment-id, fulfillment-id, merchant ids, ...) are kept under their own
-names on the item or event; the summary row goes to `settlement_reports` (one row per
-report used: its settlement id, dates, total, and the group it was matched to).
+and the marts give the same line whichever source it came from). Likewise a service fee's
+or adjustment's marketplace-name is kept as `marketplace_name`: the API's events of these
+kinds name no marketplace, so their lines carry the seller's primary one from either
+source. The columns the API has no field for (shipment-id, fulfillment-id, merchant ids,
+...) are kept under their own names on the item or event; the summary row goes to
+`settlement_reports` (one row per report used: its settlement id, dates, total, and the
+group it was matched to).
 """
 
 from __future__ import annotations
