@@ -24,6 +24,10 @@ class SyncSettings(BaseModel):
     inbound_lookback: timedelta = timedelta(days=1)
     # Settlement groups started within this are listed again (the open one among them).
     group_lookback: timedelta = timedelta(days=30)
+    # Closed settlement periods are read from the settlement report Amazon writes for each
+    # (when it still lists one: 90 days) instead of paging their events; False pages every
+    # period through the Finances API (extract/amazon/settlements.py).
+    settlement_reports: bool = True
     # An orders window longer than this (a first sync, a long outage) reads orders from
     # all-orders reports, and leaves searchOrders only the newest `orders_api_window`.
     # searchOrders allows one page of 100 orders per 180 s after a burst of 20: a year of

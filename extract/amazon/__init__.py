@@ -36,6 +36,7 @@ from extract.amazon.helpers import (
     unknown_values,
     us_date,
     window_key,
+    with_items_in_order,
 )
 from extract.amazon.settings import (
     ALL_ORDERS_BY_LAST_UPDATE,
@@ -48,6 +49,7 @@ from extract.amazon.settings import (
     REIMBURSEMENTS,
     REPORT_CHECKS,
 )
+from extract.amazon.settlements import SettlementReports
 from extract.nested_columns import propagate_root_columns
 from extract.run import DataSetRun
 from extract.spapi.client import SpApiClient, SpApiError
@@ -412,6 +414,10 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
             ]
             yield groups
 
+    settlement_reports = SettlementReports(ctx)
+    # Amazon's static sandbox has no settlement reports to list
+    reports_wanted = settings.settlement_reports and not ctx.seller.sandbox
+
     @dlt.transformer(
         data_from=financial_event_groups,
         name="financial_events",
@@ -419,7 +425,8 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
         write_disposition="merge",
     )
     def financial_events(groups: list[dict[str, Any]]) -> Iterator[Any]:
-        """Events of each group, one table per event list; closed groups are read once."""
+        """Events of each group, one table per event list; closed groups are read once,
+        from their settlement report when Amazon lists one (extract/amazon/settlements.py)."""
         run = runs("finances")
         state = dlt.current.resource_state()
         read: list[str] = state.setdefault("closed_groups_read", [])
@@ -427,27 +434,13 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
             group_id = group["FinancialEventGroupId"]
             if group_id in read:
                 continue
-            identity = EventIdentity(group_id)
-            path = f"/finances/v0/financialEventGroups/{group_id}/financialEvents"
-            pages = ctx.client.paginate(
-                "listFinancialEventsByGroupId", path, {"MaxResultsPerPage": 100}, style="payload"
-            )
-            for page in _sandbox_tolerant(ctx, run, pages):
-                for list_name, events in page.get("payload", {}).get("FinancialEvents", {}).items():
-                    for event in events:
-                        marketplace = marketplace_id_of(
-                            event.get("MarketplaceName"), ctx.primary_marketplace
-                        )
-                        record = {
-                            **currency_amounts_as_decimal(event),
-                            "event_id": identity(list_name, event),
-                            "event_list": list_name,
-                            "financial_event_group_id": group_id,
-                            **ctx.common("listFinancialEventsByGroupId", marketplace),
-                        }
-                        run.rows += 1
-                        yield dlt.mark.with_table_name(record, event_table(list_name))
-            if group.get("ProcessingStatus") == "Closed":
+            closed = group.get("ProcessingStatus") == "Closed"
+            from_report = settlement_reports.read(run, group) if closed and reports_wanted else None
+            if from_report is not None:
+                yield from from_report
+            else:
+                yield from _group_events(ctx, run, group_id)
+            if closed:
                 read.append(group_id)
         run.window(settings.start, ctx.until)
 
@@ -541,6 +534,31 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
             shaper=_ledger_summary_shaper,
         ),
     ]
+
+
+def _group_events(ctx: SellerContext, run: DataSetRun, group_id: str) -> Iterator[Any]:
+    """A group's events paged from the Finances API (listFinancialEventsByGroupId)."""
+    identity = EventIdentity(group_id)
+    path = f"/finances/v0/financialEventGroups/{group_id}/financialEvents"
+    pages = ctx.client.paginate(
+        "listFinancialEventsByGroupId", path, {"MaxResultsPerPage": 100}, style="payload"
+    )
+    for page in _sandbox_tolerant(ctx, run, pages):
+        for list_name, events in page.get("payload", {}).get("FinancialEvents", {}).items():
+            for listed in events:
+                event = with_items_in_order(list_name, currency_amounts_as_decimal(listed))
+                marketplace = marketplace_id_of(
+                    event.get("MarketplaceName"), ctx.primary_marketplace
+                )
+                record = {
+                    **event,
+                    "event_id": identity(list_name, event),
+                    "event_list": list_name,
+                    "financial_event_group_id": group_id,
+                    **ctx.common("listFinancialEventsByGroupId", marketplace),
+                }
+                run.rows += 1
+                yield dlt.mark.with_table_name(record, event_table(list_name))
 
 
 def _ledger_detail_shaper() -> Callable[[dict[str, str]], dict[str, Any]]:

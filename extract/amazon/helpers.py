@@ -278,11 +278,103 @@ def event_table(list_name: str) -> str:
     return f"{snake}_events"
 
 
+# The event lists whose events are an order's: identified by the order and the moment
+# they were posted (both the Finances API and the settlement report give these).
+ORDER_EVENT_LISTS = frozenset(
+    {"ShipmentEventList", "RefundEventList", "GuaranteeClaimEventList", "ChargebackEventList"}
+)
+
+# Per event list: the list of items in an event, and the fields that order them.
+ITEM_LISTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "ShipmentEventList": ("ShipmentItemList", ("OrderItemId", "SellerSKU")),
+    "RefundEventList": (
+        "ShipmentItemAdjustmentList",
+        ("OrderAdjustmentItemId", "OrderItemId", "SellerSKU"),
+    ),
+    "GuaranteeClaimEventList": (
+        "ShipmentItemAdjustmentList",
+        ("OrderAdjustmentItemId", "OrderItemId", "SellerSKU"),
+    ),
+    "ChargebackEventList": (
+        "ShipmentItemAdjustmentList",
+        ("OrderAdjustmentItemId", "OrderItemId", "SellerSKU"),
+    ),
+    "AdjustmentEventList": ("AdjustmentItemList", ("SellerSKU",)),
+}
+
+
+def with_items_in_order(list_name: str, event: dict[str, Any]) -> dict[str, Any]:
+    """`event` with its items sorted by their ids, so an item's position in its list (the
+    settlement line's `item_index`) is the same whether the event came from the Finances
+    API or was rebuilt from a settlement report, whatever order either lists them in."""
+    list_key, fields = ITEM_LISTS.get(list_name, ("", ()))
+    items = event.get(list_key)
+    if not isinstance(items, list) or len(items) < 2:
+        return event
+
+    def order(item: Any) -> tuple[str, ...]:
+        if not isinstance(item, dict):
+            return ()
+        return tuple(str(item.get(name) or "") for name in fields)
+
+    return {**event, list_key: sorted(items, key=order)}
+
+
+def _instant(value: Any) -> str:
+    """A posted date as one spelling (the API writes `...Z`, reports `+00:00`)."""
+    if not value:
+        return ""
+    try:
+        return iso(parse_time(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def _money_key(currency_amount: Any) -> str:
+    """An amount as one spelling: `5`, `5.0` and `5.00` are the same fee."""
+    amount = currency_amount.get("CurrencyAmount") if isinstance(currency_amount, dict) else None
+    try:
+        return str(Decimal(str(amount)).normalize())
+    except InvalidOperation:
+        return str(amount)
+
+
+def event_key(list_name: str, event: dict[str, Any]) -> Any:
+    """What identifies an event in both of Amazon's sources of settlement lines.
+
+    The Finances API and the settlement report (extract/amazon/settlements.py) describe the
+    same event with different fields, so the key is made of what both give: an order's
+    events by the order and the posting moment; a service fee (the API's model gives it no
+    date) by its order, SKU and fees; an adjustment by its type, posting moment and SKUs.
+    Lists a report has no rows for keep their whole content as the key.
+    """
+    if list_name in ORDER_EVENT_LISTS:
+        return [event.get("AmazonOrderId") or "", _instant(event.get("PostedDate"))]
+    if list_name == "ServiceFeeEventList":
+        fees = sorted(
+            [str(fee.get("FeeType") or ""), _money_key(fee.get("FeeAmount"))]
+            for fee in event.get("FeeList") or []
+            if isinstance(fee, dict)
+        )
+        return [event.get("AmazonOrderId") or "", event.get("SellerSKU") or "", fees]
+    if list_name == "AdjustmentEventList":
+        skus = sorted(
+            str(item.get("SellerSKU") or "")
+            for item in event.get("AdjustmentItemList") or []
+            if isinstance(item, dict)
+        )
+        return [event.get("AdjustmentType") or "", _instant(event.get("PostedDate")), skus]
+    return event
+
+
 class EventIdentity:
     """Stable ids for financial events, which have none of their own.
 
-    An event never changes once posted, so its content identifies it; the n-th identical
-    event in the same group gets its occurrence number, so two identical fees stay two rows.
+    An event's id is a digest of its group, its list and its key (`event_key`), so the
+    same event read from the Finances API or from a settlement report gets the same id:
+    a group read while open (API) and again once closed (report) replaces its rows
+    instead of adding them twice. The n-th event with the same key in a group gets its
+    occurrence number, so two identical fees stay two rows.
     """
 
     def __init__(self, group_id: str) -> None:
@@ -290,7 +382,8 @@ class EventIdentity:
         self._seen: dict[str, int] = {}
 
     def __call__(self, list_name: str, event: dict[str, Any]) -> str:
-        content = json.dumps([self.group_id, list_name, event], sort_keys=True, default=str)
+        key = event_key(list_name, event)
+        content = json.dumps([self.group_id, list_name, key], sort_keys=True, default=str)
         digest = hashlib.sha256(content.encode()).hexdigest()[:32]
         occurrence = self._seen.get(digest, 0)
         self._seen[digest] = occurrence + 1

@@ -15,6 +15,9 @@ LEDGER_SUMMARY = "GET_LEDGER_SUMMARY_VIEW_DATA"
 # The summary by day and by country (`aggregateByLocation` FC would split it per
 # fulfillment center): one row per day x SKU x disposition.
 LEDGER_SUMMARY_OPTIONS = {"aggregatedByTimePeriod": "DAILY", "aggregateByLocation": "COUNTRY"}
+# Amazon writes one for every closed settlement period; it cannot be requested, only
+# listed (getReports) and downloaded. extract/amazon/settlements.py reads it.
+SETTLEMENT_V2 = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 
 # Every report type is requested in slices of at most this: Amazon allows one month for
 # fulfilled shipments and (undocumented, but in its own error message) for all orders; the
@@ -41,6 +44,28 @@ MARKETPLACE_IDS_BY_NAME = {
     "Amazon.com.au": "A39IBJ37TRP1C6",
     "Amazon.sg": "A19VAU5U5O7RUS",
     "Amazon.in": "A21TJRUUN4KGV",
+}
+
+
+# The currency each marketplace settles in: a settlement report names its marketplace, a
+# financial event group only its currency (extract/amazon/settlements.py matches them).
+MARKETPLACE_CURRENCIES = {
+    "ATVPDKIKX0DER": "USD",
+    "A2EUQ1WTGCTBG2": "CAD",
+    "A1AM78C64UM0Y8": "MXN",
+    "A2Q3Y263D00KWC": "BRL",
+    "A1F83G8C2ARO7P": "GBP",
+    "A1PA6795UKMFR9": "EUR",
+    "A13V1IB3VIYZZH": "EUR",
+    "APJ6JRA9NG5V4": "EUR",
+    "A1RKKUPIHCS9HS": "EUR",
+    "A1805IZSGTT6HS": "EUR",
+    "A2NODRKZP88ZB9": "SEK",
+    "A1C3SOZRARQ6R3": "PLN",
+    "A1VC38T7YXB528": "JPY",
+    "A39IBJ37TRP1C6": "AUD",
+    "A19VAU5U5O7RUS": "SGD",
+    "A21TJRUUN4KGV": "INR",
 }
 
 

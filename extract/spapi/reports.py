@@ -249,6 +249,11 @@ def download_report_rows(
         # Read the bytes exactly as sent and decompress ourselves: requests would also
         # undo a Content-Encoding: gzip, and decompressing twice would fail.
         raw.decode_content = False
+        # urllib3 closes a response once fully read, and io.BufferedReader then fails its
+        # next readline ("readline of closed file") instead of seeing the end: keep it open
+        # for the wrapper (urllib3's documented setting for io wrappers). `with response`
+        # still closes it.
+        raw.auto_close = False
         compressed = document.get("compressionAlgorithm") == "GZIP" or (
             response.headers.get("Content-Encoding", "").lower() == "gzip"
         )

@@ -907,3 +907,29 @@ def test_report_download_memory_does_not_grow_with_size(
     # Streaming: a 15 times larger document needs no more memory than the small one.
     assert big_peak < 1.5 * small_peak
     assert big_peak < 512 * 1024
+
+
+def test_a_plain_document_streams_to_its_end(world: World, sim: RunningSimulator) -> None:
+    """Settlement documents come uncompressed (no compressionAlgorithm): read line by line
+    to the last one, not stopped by the response closing itself once fully read."""
+    account = world.sellers[0]
+    client = client_of(sim, account)
+    listed = client.get_json(
+        "getReports",
+        "/reports/2021-06-30/reports",
+        {"reportTypes": "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2", "pageSize": 100},
+    )["reports"]
+    assert listed
+    for report in listed:
+        document_id = report["reportDocumentId"]
+        assert "compressionAlgorithm" not in get_report_document(client, document_id)
+        rows = list(download_report_rows(client, document_id))
+        group = next(
+            g
+            for g in world.settlement_groups(account)
+            if g.start.strftime("%Y-%m-%dT%H:%M:%SZ") == report["dataStartTime"]
+        )
+        expected = list(world.settlement_report_rows(account, group.group_id))
+        assert [row.values for row in rows] == [
+            {column: row.get(column, "") for column in rows[0].values or {}} for row in expected
+        ]

@@ -10,10 +10,12 @@ import sys
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import requests
 
+from extract.amazon.settings import SETTLEMENT_V2
 from extract.layout import audit_dataset, raw_dataset
 from extract.run import DATA_SETS
 from flows.demo import write_sellers_file
@@ -227,7 +229,9 @@ def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_rows(
 
 def test_malformed_report_rows_are_kept_counted_and_reported(tmp_path: Path) -> None:
     """Rows that cannot be parsed are kept raw in `rejected_rows` and counted; a row with a
-    value Amazon does not document is loaded as sent, with a warning. Neither is `ok`."""
+    value Amazon does not document is loaded as sent, with a warning. Neither is `ok`.
+    A settlement report's row with an unknown transaction type has no event to go to: it
+    is rejected and warned about (extract/amazon/settlements.py)."""
     world = World(WORLD)
     settings = SimulatorSettings(
         rate_scale=1000, report_delay_seconds=0.2, faults=FaultConfig(malformed_row_rate=0.1)
@@ -237,24 +241,40 @@ def test_malformed_report_rows_are_kept_counted_and_reported(tmp_path: Path) -> 
         polled = requests.get(
             simulator.base_url + "/_simulator/requests?operation=getReport", timeout=5
         ).json()
-        report_ids = {entry["path"].rsplit("/", 1)[1] for entry in polled}
-        answers = [
-            requests.get(
-                f"{simulator.base_url}/_simulator/reports/{report_id}/malformed", timeout=5
-            )
-            for report_id in report_ids
-        ]
-        # reports cancelled for want of data have no document, so nothing to damage
-        damaged = [
-            row for answer in answers if answer.status_code == 200 for row in answer.json()["rows"]
-        ]
+        requested = {entry["path"].rsplit("/", 1)[1] for entry in polled}
+        # settlement reports are listed, not polled: the run records those it read
+        settled = {
+            report["report_id"]
+            for run in runs
+            for report in run.reports
+            if report["report_type"] == SETTLEMENT_V2
+        }
+        assert settled
+
+        def damage(report_ids: set[str]) -> list[dict[str, Any]]:
+            answers = [
+                requests.get(
+                    f"{simulator.base_url}/_simulator/reports/{report_id}/malformed", timeout=5
+                )
+                for report_id in report_ids
+            ]
+            # reports cancelled for want of data have no document, so nothing to damage
+            return [
+                row
+                for answer in answers
+                if answer.status_code == 200
+                for row in answer.json()["rows"]
+            ]
+
+        damaged, damaged_settlements = damage(requested), damage(settled)
     unparseable = [row for row in damaged if row["kind"] != "unknown_enum"]
     unknown = [row for row in damaged if row["kind"] == "unknown_enum"]
-    assert unparseable and unknown
-    assert sum(r.rejected for r in runs) == len(unparseable)
-    assert sum(r.warnings for r in runs) == len(unknown)
+    unmapped = [row for row in damaged_settlements if row["kind"] == "unknown_enum"]
+    assert unparseable and unknown and unmapped
+    assert sum(r.rejected for r in runs) == len(unparseable) + len(damaged_settlements)
+    assert sum(r.warnings for r in runs) == len(unknown) + len(unmapped)
     rejected = sum(duckdb_warehouse(tmp_path, a).count("rejected_rows") for a in world.sellers)
-    assert rejected == len(unparseable)
+    assert rejected == len(unparseable) + len(damaged_settlements)
     reasons = {
         row[0].split(" ")[0]
         for a in world.sellers

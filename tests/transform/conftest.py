@@ -146,7 +146,7 @@ def postgres_query(pg_dsn: str) -> Any:
 
 
 def snapshot(
-    query: Any, schema: str, without: Sequence[str] = ()
+    query: Any, schema: str, without: Sequence[str] = (), marts: Sequence[str] = MARTS
 ) -> dict[str, list[tuple[str, ...]]]:
     """Every mart's rows, as sorted text tuples: equal snapshots mean identical marts.
 
@@ -169,7 +169,7 @@ def snapshot(
             tuple(str(value) for value in row)
             for row in query(f"select {columns(mart)} from {schema}.{mart}", [])
         )
-        for mart in MARTS
+        for mart in marts
     }
 
 
