@@ -7,9 +7,10 @@ summary: the table (or `--json`), a line per failure saying what to do, and wher
 warehouse is with the commands to run next. Every run writes the audit trail
 (`raw_clario_audit.sync_runs`; `dbt_builds` when it builds).
 
-Output: the summary (table or JSON) and the closing block go to stdout, and nothing else
-does (whatever a library prints during the run is sent to stderr); progress and what
-failed go to stderr.
+Output: progress goes to stderr, the report to stdout: the summary table, a line per
+failure and the closing block, or with `--json` the summary as JSON and nothing else
+(what failed then also goes to stderr). Whatever a library prints to stdout during the
+run is sent to stderr.
 
 Exit codes: 0 everything loaded (and built); 1 a data set or the build failed; 2 a bad
 option or configuration, named before any work; 3 nothing failed, but rows were rejected
@@ -26,13 +27,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from extract.run import DATA_SETS, EXIT_FAILED, exit_code
 from flows.options import check_config, selected_sellers
 from flows.output import failure_lines, make_console, summary_table, verbose, where_and_next
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 EXIT_CONFIG, EXIT_BUSY = 2, 4  # 1 failed and 3 rows rejected: extract.run
 
@@ -195,24 +199,29 @@ def run_sync_flow(request: FlowRequest) -> None:
         outcome = _run_flow(request, chosen if request.sellers else None)
     if request.as_json:
         typer.echo(_json(request, outcome))
-        raise typer.Exit(code=outcome.code)
-    console = make_console()
-    if outcome.summaries:
-        console.print(summary_table(outcome.summaries))
-    lines = failure_lines(outcome.summaries)
-    if lines:
-        errors.print(f"{len(lines)} failed:", style="red")
-        for line in lines:
-            errors.print(f"  {line}", markup=False, highlight=False)
-    if outcome.build_failure:
-        errors.print(outcome.build_failure, style="red", markup=False, highlight=False)
-    elif outcome.failure and not lines:
-        errors.print(outcome.failure, style="red", markup=False, highlight=False)
-    if outcome.started:
-        console.print(
-            "\n".join(where_and_next(request.destination, request.data_dir, built=request.build)),
-            markup=False,
-            highlight=False,
-        )
+        # for a person watching, why it stopped (failed data sets had their progress line)
+        _print_failures(errors, outcome, data_sets=live)
+    else:
+        report = make_console()
+        if outcome.summaries:
+            report.print(summary_table(outcome.summaries))
+        _print_failures(report, outcome)
+        if outcome.started:
+            closing = where_and_next(request.destination, request.data_dir, request.build)
+            report.print("\n".join(closing), markup=False, highlight=False)
     if outcome.code:
         raise typer.Exit(code=outcome.code)
+
+
+def _print_failures(console: Console, outcome: FlowOutcome, data_sets: bool = True) -> None:
+    """A line per failed seller x data set (what failed, what to do), the build's reason,
+    or why the run stopped."""
+    lines = failure_lines(outcome.summaries) if data_sets else []
+    if lines:
+        console.print(f"{len(lines)} failed:", style="red")
+        for line in lines:
+            console.print(f"  {line}", markup=False, highlight=False)
+    if outcome.build_failure:
+        console.print(outcome.build_failure, style="red", markup=False, highlight=False)
+    elif outcome.failure and not failure_lines(outcome.summaries):
+        console.print(outcome.failure, style="red", markup=False, highlight=False)

@@ -172,9 +172,11 @@ class RunProgress:
         ended = [k for k in keys if k in runs and runs[k].finished_at is not None]
         failed = [k for k in ended if runs[k].status == "failed"]
         skipped = [k for k in keys if k not in runs and k[0] in self._failed_sellers]
-        done = len(ended) + len(skipped)
+        # a seller's `all` row (it failed as a whole) is not one more data set
+        done = len([k for k in ended if k[1] != "all"]) + len(skipped)
+        total = len([k for k in keys if k[1] != "all"])
         elapsed = time.monotonic() - self._started
-        title = f"{self._phase} - {done} of {len(keys)} data sets done" + (
+        title = f"{self._phase} - {done} of {total} data sets done" + (
             f", {len(failed)} failed" if failed else ""
         )
         table = Table(title=f"{title} - {elapsed:.0f} s", title_justify="left")
