@@ -6,7 +6,9 @@ not stop the next, and is tried again there; refused credentials fail the seller
 once). Sellers run in parallel, `seller_concurrency` at a time: the work waits on Amazon's
 rate limits far more than it computes. The sellers file is parsed once per run. A summary
 row per seller x data set is logged as JSON and appended to the warehouse table
-`sync_runs`.
+`sync_runs`. `clario run` and `clario sync` both run it (the latter without the build);
+`sellers` and `data_sets` narrow a run. The data sets' progress also goes to the sink the
+CLI installs in this process (flows/progress.py), if any.
 """
 
 from __future__ import annotations
