@@ -1,7 +1,7 @@
 """How long `clario` takes as a user runs it (a new process each time).
 
 - `clario --help`, `clario sync --help`, `clario status --help`, `clario status`: the best
-  of five. Targets: help under 1 s, status under 3 s.
+  of five, wall clock and CPU. Targets: help under 1 s, status under 3 s.
 - with `--sync`: what going through the Prefect flow costs `clario sync` before and after
   the work: one seller, one small data set (`inventory`) from a local simulator, timed to
   the flow's start ("syncing" on stderr), to the data set's end, and to the exit. The
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -25,13 +26,19 @@ CLARIO = str(Path(sys.executable).with_name("clario"))
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def best_of(args: list[str], times: int = 5) -> float:
-    best = float("inf")
+def best_of(args: list[str], times: int = 5) -> tuple[float, float]:
+    """The best wall-clock and CPU (user + system) seconds of `times` runs. CPU time says
+    what the command costs when other work shares the machine and stretches the wall."""
+    best_wall = best_cpu = float("inf")
     for _ in range(times):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.perf_counter()
         subprocess.run([CLARIO, *args], capture_output=True, check=False)
-        best = min(best, time.perf_counter() - started)
-    return best
+        best_wall = min(best_wall, time.perf_counter() - started)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+        best_cpu = min(best_cpu, cpu)
+    return best_wall, best_cpu
 
 
 def timed_sync(args: list[str], env: dict[str, str]) -> dict[str, float]:
@@ -92,7 +99,8 @@ def main() -> None:
         ["status", "--help"],
         ["status", "--data-dir", options.data_dir],
     ):
-        print(f"clario {' '.join(args):40} {best_of(args):6.2f} s")
+        wall, cpu = best_of(args)
+        print(f"clario {' '.join(args):40} {wall:6.2f} s  (CPU {cpu:5.2f} s)")
     if options.sync:
         sync_startup(options.runs)
 
