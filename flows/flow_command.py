@@ -97,7 +97,7 @@ def _import_flow() -> None:
 
 def _run_flow(request: FlowRequest, sellers: list[str] | None) -> FlowOutcome:
     from flows import progress
-    from flows.prefect_server import temporary_api
+    from flows.prefect_server import configured_api_url, temporary_api
     from flows.warehouse_lock import hold_warehouse
 
     try:
@@ -106,7 +106,12 @@ def _run_flow(request: FlowRequest, sellers: list[str] | None) -> FlowOutcome:
             # takes the lock itself for the whole run
             with hold_warehouse(request.destination, request.data_dir, 0):
                 pass
-        progress.phase("starting a local Prefect API")
+        configured = configured_api_url()
+        progress.phase(
+            f"using the Prefect API at {configured}"
+            if configured
+            else "starting a local Prefect API"
+        )
         with temporary_api(meanwhile=_import_flow):
             from flows.sync_flow import (
                 SELLER_CONCURRENCY_ENV,

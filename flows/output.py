@@ -88,7 +88,9 @@ def command_name() -> str:
     """How to call `clario` again: its name when the shell finds this one by it."""
     invoked = Path(sys.argv[0])
     found = shutil.which("clario")
-    if found and invoked.exists() and Path(found).resolve() == invoked.resolve():
+    if invoked.name != "clario" or not invoked.exists():  # python -m flows.cli, tests
+        return "clario"
+    if found and Path(found).resolve() == invoked.resolve():
         return "clario"
     try:
         return str(invoked.resolve().relative_to(Path.cwd()))

@@ -119,6 +119,9 @@ def test_a_failed_run_exits_non_zero_and_its_table_says_what(
     failed = [line for line in result.output.splitlines() if "failed" in line]
     assert any("reimbursements" in line for line in failed), result.output
     assert any("orders" in line and "ok" in line for line in result.output.splitlines())
+    # then where the data is and what to run next
+    assert f"Warehouse: {tmp_path / 'data' / 'clario.duckdb'}" in result.output, result.output
+    assert "clario status" in result.output
 
 
 def test_an_unknown_seller_or_data_set_is_refused_before_any_work(
