@@ -62,6 +62,9 @@ def main(
         # only on request: the summary table and its one-line reason say what matters, and
         # the full log still goes to Prefect's API (the UI) and dbt's to <data dir>/dbt_logs.
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+        # dlt's own warnings (a nested table without rows to infer its types from, say)
+        # likewise: nothing an operator acts on; a failure still ends its data set's line
+        os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 
 
 app.add_typer(simulator_app, name="simulator")
