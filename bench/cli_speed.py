@@ -93,6 +93,12 @@ def main() -> None:
     parser.add_argument("--sync", action="store_true", help="also time `clario sync`")
     parser.add_argument("--runs", type=int, default=3, help="`clario sync` runs to time")
     options = parser.parse_args()
+    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
+        print(
+            "PYTHONDONTWRITEBYTECODE is set: each start compiles every module again and the"
+            " figures are higher than an installed clario's (PYTHONPYCACHEPREFIX=/tmp/pyc"
+            " without it keeps the caches out of the venv)"
+        )
     for args in (
         ["--help"],
         ["sync", "--help"],
