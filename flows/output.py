@@ -51,6 +51,7 @@ def summary_table(summaries: list[dict[str, Any]]) -> Table:
     """The run summary every command prints: a row per seller x data set
     (`extract.run.DataSetRun.summary()` rows)."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title="Sync summary")
     for column in ("seller", "data set", "status", "rows", "rejected", "window", "seconds"):
@@ -70,7 +71,7 @@ def summary_table(summaries: list[dict[str, Any]]) -> Table:
             str(s["rows_rejected"]),
             _window(s),
             f"{s['duration_seconds']:.1f}",
-            s["error"] or "",
+            Text(s["error"] or ""),  # as written: an error's "[...]" is not markup
         )
     return table
 

@@ -140,7 +140,7 @@ class RunProgress:
 
     # --- the live table ---------------------------------------------------------------
 
-    def _row(self, key: tuple[str, str]) -> tuple[str, ...] | None:
+    def _row(self, key: tuple[str, str]) -> tuple[str, ...]:
         run = self._runs.get(key)
         seller, data_set = key
         if run is None:
@@ -194,7 +194,5 @@ class RunProgress:
             table.caption = f"{len(keys) - len(shown)} more: {len(ended) - len(failed)} ended"
             table.caption += f", {queued} queued" if queued else ""
         for key in shown:
-            row = self._row(key)
-            if row:
-                table.add_row(*row)
+            table.add_row(*self._row(key))
         return table
