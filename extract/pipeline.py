@@ -35,6 +35,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from extract.amazon import SellerContext, amazon_seller
+from extract.failures import failure_text
 from extract.layout import advisory_key, pipeline_name, raw_dataset
 from extract.raw_indexes import index_raw_tables
 from extract.run import DATA_SETS, DataSetRun
@@ -179,12 +180,17 @@ def _load_data_set(
 
     Each load commits its rows with the resource's cursor and state, so an interrupted
     first sync keeps every slice loaded before the one in flight and resumes there.
+    `run.stage` says where it is, for the live display.
     """
     for _ in range(MAX_LOADS_PER_DATA_SET):
         run.more = False
+        run.stage = "extracting"
         pipeline.extract(make_source().with_resources(*DATA_SETS[run.data_set]))
+        run.stage = "normalizing"
         pipeline.normalize()
+        run.stage = "waiting for the warehouse"  # another seller's load may hold it
         with writer():
+            run.stage = "loading"
             pipeline.load()
         trace = pipeline.last_trace
         normalized = trace.last_normalize_info if trace else None
@@ -218,6 +224,7 @@ def sync_seller(
     on_progress: Callable[[DataSetRun], None] | None = None,
     retries: int = 2,
     retry_backoff_seconds: float = 5.0,
+    on_start: Callable[[DataSetRun], None] | None = None,
 ) -> list[DataSetRun]:
     """Sync one seller's data sets in turn; returns a run record per data set.
 
@@ -225,6 +232,10 @@ def sync_seller(
     fails is tried again up to `retries` times with exponential back-off; a failure no
     retry can fix (refused credentials, HTTP 401/403) fails the seller's remaining data
     sets at once.
+
+    `on_start(run)` gets each attempt's run record as it starts, and the record changes as
+    the attempt goes on (pages, rows, reports waiting, stage): a live display reads it.
+    `on_progress(run)` gets each data set's record once it ended.
     """
     wanted = list(data_sets or DATA_SETS)
     unknown = [d for d in wanted if d not in DATA_SETS]
@@ -244,6 +255,8 @@ def sync_seller(
         for run in runs.values():
             run.fail(str(error))
             run.finish()
+            if on_progress:
+                on_progress(run)
         return list(runs.values())
     settings = (settings or SyncSettings(since=since)).resolved(now)
     ctx = SellerContext(seller, client, settings, now)
@@ -252,20 +265,23 @@ def sync_seller(
         if permanent_failure:
             runs[name].fail(permanent_failure)
             runs[name].finish()
+            if on_progress:
+                on_progress(runs[name])
             continue
         earlier_errors: list[str] = []
         loaded_before = 0  # rows of batches an attempt loaded before it failed
         for attempt in range(retries + 1):
             run = runs[name] = DataSetRun(seller.seller_id, name, retries=attempt)
             run.rows_loaded = loaded_before
+            if on_start:
+                on_start(run)
             make_source = partial(amazon_seller, ctx, partial(_run_of, runs, run))
             try:
                 _load_data_set(pipeline, make_source, run, writer)
             except PipelineStepFailed as failure:
                 loaded_before = run.rows_loaded
-                cause = failure.__cause__ or failure
-                run.fail(f"{type(cause).__name__}: {cause}")
-                log.warning("seller %s, %s failed: %s", seller.seller_id, name, cause)
+                run.fail(failure_text(failure.__cause__ or failure, seller.seller_id, [name]))
+                log.warning("seller %s, %s failed: %s", seller.seller_id, name, run.errors[-1])
                 if is_permanent(failure):
                     permanent_failure = run.errors[-1]
                     break
@@ -300,6 +316,7 @@ def sync_sellers(
     retries: int = 2,
     retry_backoff_seconds: float = 5.0,
     writer: WarehouseWriter | None = None,
+    on_start: Callable[[DataSetRun], None] | None = None,
 ) -> list[DataSetRun]:
     """Sync every seller in parallel (bounded); one seller's failure never stops another.
 
@@ -324,11 +341,13 @@ def sync_sellers(
                 on_progress=on_progress,
                 retries=retries,
                 retry_backoff_seconds=retry_backoff_seconds,
+                on_start=on_start,
             )
         except Exception as error:  # isolate sellers from each other
-            log.exception("seller %s failed", seller.seller_id)
+            log.debug("seller %s failed", seller.seller_id, exc_info=True)
             run = DataSetRun(seller.seller_id, "all")
-            run.fail(f"{type(error).__name__}: {error}")
+            run.fail(failure_text(error, seller.seller_id, data_sets))
+            log.warning("seller %s failed: %s", seller.seller_id, run.errors[-1])
             run.finish()
             return [run]
 

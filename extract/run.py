@@ -61,6 +61,10 @@ class DataSetRun:
     # loop in extract/pipeline.py loads what it has, with its cursor, then asks again
     more: bool = False
     retries: int = 0  # attempts before this one (each failed)
+    # live progress, for the CLI's display while the data set runs (never in the summary)
+    stage: str = "extracting"  # extracting -> normalizing -> waiting for the warehouse -> loading
+    pages: int = 0  # API pages read
+    reports_waiting: int = 0  # reports asked for and not yet finished at Amazon
     warnings: int = 0  # rows kept with a value Amazon's documentation does not list
     warning_kinds: set[str] = field(default_factory=set)
     started_at: datetime = field(default_factory=_now)

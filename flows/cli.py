@@ -7,14 +7,13 @@ to import), so `clario --help` and `clario status` answer quickly.
 from __future__ import annotations
 
 import os
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as package_version
 from typing import Annotated
 
 import typer
 
 from flows.claims_command import claims
 from flows.demo import demo
+from flows.output import set_verbose
 from flows.run_command import run, serve
 from flows.sellers_command import app as sellers_app
 from flows.status_command import status
@@ -33,6 +32,9 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
+        from importlib.metadata import PackageNotFoundError
+        from importlib.metadata import version as package_version
+
         try:
             typer.echo(f"clario {package_version('clario-sync')}")
         except PackageNotFoundError:  # a checkout that was never installed
@@ -47,15 +49,22 @@ def main(
         typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
     ] = False,
     verbose: Annotated[
-        bool, typer.Option("--verbose", "-v", help="Show Prefect's log of every task and node.")
+        bool,
+        typer.Option(
+            "--verbose", "-v", help="Show Prefect's log of every task and node, and tracebacks."
+        ),
     ] = False,
 ) -> None:
     """Clario Sync: Amazon orders, shipments, returns and settlements into your warehouse."""
+    set_verbose(verbose)
     if not verbose:
         # Prefect's console log (a line per task and dbt node, a failed flow's traceback)
         # only on request: the summary table and its one-line reason say what matters, and
         # the full log still goes to Prefect's API (the UI) and dbt's to <data dir>/dbt_logs.
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+        # dlt's own warnings (a nested table without rows to infer its types from, say)
+        # likewise: nothing an operator acts on; a failure still ends its data set's line
+        os.environ.setdefault("RUNTIME__LOG_LEVEL", "ERROR")
 
 
 app.add_typer(simulator_app, name="simulator")

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from flows.output import make_console
-from flows.run_command import quiet_temporary_server, summary_table
+from flows.output import make_console, summary_table
+from flows.run_command import quiet_temporary_server
 from flows.status_command import latest_runs, status_table
 
 if TYPE_CHECKING:

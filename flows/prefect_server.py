@@ -24,7 +24,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -144,10 +144,15 @@ def _using(api_url: str) -> Iterator[None]:
 
 
 @contextmanager
-def temporary_api() -> Iterator[str]:
-    """Prefect's temporary API for one run, stopped with it (see the module's docstring)."""
+def temporary_api(meanwhile: Callable[[], object] | None = None) -> Iterator[str]:
+    """Prefect's temporary API for one run, stopped with it (see the module's docstring).
+
+    `meanwhile` runs while the server starts (it takes seconds): `clario run` imports the
+    flow's modules (dlt, dbt, another few seconds) then, rather than after."""
     configured = configured_api_url()
     if configured:
+        if meanwhile:
+            meanwhile()
         yield configured
         return
     import prefect
@@ -183,6 +188,8 @@ def temporary_api() -> Iterator[str]:
     process = _start(command, env, None)
     api_url = f"http://127.0.0.1:{port}/api"
     try:
+        if meanwhile:
+            meanwhile()
         _wait_healthy(process, api_url, None)
         with _using(api_url):
             yield api_url

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from flows.run_command import DataDirOption, Destination, DestinationOption, PgDsnOption
+from flows.options import DataDirOption, Destination, DestinationOption, PgDsnOption
 
 app = typer.Typer(help="The sellers a warehouse holds.", no_args_is_help=True)
 

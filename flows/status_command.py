@@ -22,8 +22,8 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from flows.options import DataDirOption, Destination, DestinationOption, PgDsnOption
 from flows.output import make_console
-from flows.run_command import DataDirOption, Destination, DestinationOption, PgDsnOption
 
 console = make_console()
 EXIT_UNHEALTHY, EXIT_NOTHING = 1, 3

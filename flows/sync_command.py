@@ -1,148 +1,62 @@
-"""`clario sync`: extract and load every configured seller now, with progress and a summary."""
+"""`clario sync`: extract and load now, without the dbt build.
+
+The same path as `clario run --no-build` (flows/flow_command.py): the `sync` flow, its
+audit trail, live progress and the one summary; exit codes 0 ok, 1 failed, 2 bad
+configuration, 3 rows rejected, 4 the warehouse is busy.
+"""
 
 from __future__ import annotations
 
-import json
-import logging
-import os
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
 
-import typer
-from rich.table import Table
-
-from extract.run import DATA_SETS, DataSetRun, exit_code
-from flows.output import make_console
-
-console = make_console(stderr=True)
-
-
-def _progress(run: DataSetRun) -> None:
-    reports = ", ".join(f"{r['report_type']} {r['status']}" for r in run.reports[-2:])
-    console.print(
-        f"[bold]{run.seller_id}[/bold] {run.data_set}: {run.status}, {run.rows_loaded} rows"
-        + (f", {run.rejected} rejected" if run.rejected else "")
-        + (f" ({reports})" if reports else "")
-        + (f" — {'; '.join(run.errors)}" if run.errors else "")
-    )
-
-
-def summary_table(runs: list[DataSetRun]) -> Table:
-    table = Table(title="Sync summary")
-    for column in (
-        "seller",
-        "data set",
-        "status",
-        "rows",
-        "rejected",
-        "window",
-        "seconds",
-        "error",
-    ):
-        table.add_column(column)
-    for run in runs:
-        window = (
-            f"{run.window_start:%Y-%m-%d %H:%M} → {run.window_end:%Y-%m-%d %H:%M}"
-            if run.window_start and run.window_end
-            else ""
-        )
-        table.add_row(
-            run.seller_id,
-            run.data_set,
-            run.status,
-            str(run.rows_loaded),
-            str(run.rejected),
-            window,
-            f"{run.duration_seconds:.1f}",
-            "; ".join(run.errors),
-        )
-    return table
+from flows.flow_command import FlowRequest, run_sync_flow
+from flows.options import (
+    ConcurrencyOption,
+    DataDirOption,
+    DataSetOption,
+    Destination,
+    DestinationOption,
+    JsonOption,
+    LockWaitOption,
+    PgDsnOption,
+    RetriesOption,
+    SellerOption,
+    SellersOption,
+    SinceOption,
+)
 
 
 def sync(
-    seller: Annotated[
-        list[str] | None, typer.Option(help="Only these seller ids (repeatable).")
-    ] = None,
-    since: Annotated[
-        datetime | None, typer.Option(help="First sync starts here (UTC). Default: 90 days back.")
-    ] = None,
-    destination: Annotated[
-        str, typer.Option(help="duckdb (embedded file) or postgres.")
-    ] = "duckdb",
-    data_set: Annotated[
-        list[str] | None, typer.Option(help=f"Only these data sets: {', '.join(DATA_SETS)}.")
-    ] = None,
-    sellers_file: Annotated[
-        Path | None, typer.Option(help="TOML file listing the sellers.")
-    ] = None,
-    data_dir: Annotated[
-        Path, typer.Option(help="Where DuckDB and dlt's pipeline state live.")
-    ] = Path("data"),
-    pg_dsn: Annotated[
-        str | None,
-        typer.Option(envvar="CLARIO_PG_DSN", help="PostgreSQL DSN for --destination postgres."),
-    ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
-    lock_wait: Annotated[
-        float,
-        typer.Option(
-            min=0,
-            envvar="CLARIO_LOCK_WAIT_SECONDS",
-            help="Seconds to wait for another run on the same warehouse (0: refuse at once).",
-        ),
-    ] = 0,
+    sellers_file: SellersOption = None,
+    destination: DestinationOption = Destination.duckdb,
+    data_dir: DataDirOption = Path("data"),
+    pg_dsn: PgDsnOption = None,
+    seller: SellerOption = None,
+    data_set: DataSetOption = None,
+    since: SinceOption = None,
+    retries: RetriesOption = 2,
+    lock_wait: LockWaitOption = 0,
+    concurrency: ConcurrencyOption = None,
+    as_json: JsonOption = False,
 ) -> None:
-    """Extract every configured seller's SP-API data and load it into raw tables.
+    """Extract the sellers' SP-API data and load it into the raw tables (no dbt build).
 
     Exits 0 when all loaded, 1 when a data set failed, 2 on bad configuration, 3 when
     rows were rejected (kept in rejected_rows), 4 when another run holds the warehouse."""
-    from extract.layout import LayoutError, audit_dataset, raw_dataset
-    from extract.pipeline import sync_sellers
-    from extract.spapi.config import ConfigError, load_sellers
-
-    logging.basicConfig(level=os.environ.get("CLARIO_LOG_LEVEL", "WARNING"))
-    if destination not in ("duckdb", "postgres"):
-        raise typer.BadParameter(
-            f"unknown destination '{destination}' (expected duckdb or postgres)"
+    run_sync_flow(
+        FlowRequest(
+            command="sync",
+            sellers_file=sellers_file,
+            destination=destination.value,
+            data_dir=data_dir,
+            pg_dsn=pg_dsn,
+            since=since,
+            sellers=seller,
+            data_sets=[d.value for d in data_set] if data_set else None,
+            build=False,
+            retries=retries,
+            lock_wait=lock_wait,
+            concurrency=concurrency,
+            as_json=as_json,
         )
-    try:
-        sellers = load_sellers(sellers_file)
-        raw_dataset(), audit_dataset()  # the schema names from the environment
-    except (ConfigError, LayoutError) as error:
-        raise typer.BadParameter(str(error)) from None
-    if seller:
-        unknown = sorted(set(seller) - {s.seller_id for s in sellers})
-        if unknown:
-            raise typer.BadParameter(f"--seller {', '.join(unknown)} is not configured")
-        sellers = [s for s in sellers if s.seller_id in seller]
-    if since is not None and since.tzinfo is None:
-        since = since.replace(tzinfo=UTC)
-    if pg_dsn:
-        os.environ["CLARIO_PG_DSN"] = pg_dsn  # where the warehouse lock reads it
-    from flows.housekeeping import configure_dlt
-    from flows.warehouse_lock import WarehouseBusy, hold_warehouse, warehouse_writer
-
-    configure_dlt()
-    try:
-        with hold_warehouse(destination, data_dir, lock_wait):
-            runs = sync_sellers(
-                sellers,
-                destination,  # type: ignore[arg-type]
-                data_dir,
-                postgres_dsn=pg_dsn,
-                since=since,
-                data_sets=data_set,
-                on_progress=_progress,
-                writer=warehouse_writer(destination, data_dir),
-            )
-    except WarehouseBusy as busy:
-        console.print(f"[red]Not started: {busy}[/red]")
-        raise typer.Exit(code=4) from None
-    if as_json:
-        typer.echo(json.dumps([r.summary() for r in runs], indent=2))
-    else:
-        make_console().print(summary_table(runs))
-    code = exit_code([r.summary() for r in runs])
-    if code:
-        raise typer.Exit(code=code)
+    )

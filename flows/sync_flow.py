@@ -6,7 +6,9 @@ not stop the next, and is tried again there; refused credentials fail the seller
 once). Sellers run in parallel, `seller_concurrency` at a time: the work waits on Amazon's
 rate limits far more than it computes. The sellers file is parsed once per run. A summary
 row per seller x data set is logged as JSON and appended to the warehouse table
-`sync_runs`.
+`sync_runs`. `clario run` and `clario sync` both run it (the latter without the build);
+`sellers` and `data_sets` narrow a run. The data sets' progress also goes to the sink the
+CLI installs in this process (flows/progress.py), if any.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from prefect.futures import PrefectFuture
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from extract.failures import failure_text
 from extract.pipeline import DestinationName, make_destination, sync_seller
 from extract.run import DataSetRun
 from extract.spapi.config import SellerConfig, load_sellers
 from extract.spapi.endpoints import base_url
 from extract.sync_settings import SyncSettings
+from flows import progress
 from flows.audit import record_sync_runs
 from flows.rate_limits import prefect_pacer
 from flows.status_file import record_data_set
@@ -51,11 +55,15 @@ def seller_concurrency(environ: dict[str, str] | None = None) -> int:
 
 
 class SyncFailed(RuntimeError):
-    """Some data sets failed; `summaries` has every data set's row, failed ones included."""
+    """Some data sets (or the build) failed; `summaries` has every data set's row, failed
+    ones included, and `build_failure` the build's one-line reason, if it failed."""
 
-    def __init__(self, message: str, summaries: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, message: str, summaries: list[dict[str, Any]], build_failure: str = ""
+    ) -> None:
         super().__init__(message)
         self.summaries = summaries
+        self.build_failure = build_failure
 
 
 class DataSetFailed(Exception):
@@ -114,11 +122,12 @@ def sync_one_seller(
     if shared_rate_limits:
         options["pacer"] = prefect_pacer(base_url(seller), seller.seller_id, seller.sandbox)
 
-    def progress(run: DataSetRun) -> None:
+    def finished(run: DataSetRun) -> None:
         summary = run.summary()
         logger.info("%s %s: %s", seller_id, run.data_set, json.dumps(summary))
         # `clario status` reads this while the run holds the warehouse
         record_data_set(data_dir, summary, str(flow_run.id))
+        progress.data_set_finished(run)  # the CLI's display, when it runs this flow
 
     runs = sync_seller(
         seller,
@@ -129,17 +138,22 @@ def sync_one_seller(
         settings=settings,
         data_sets=data_sets,
         client_options=options,
-        on_progress=progress,
+        on_progress=finished,
+        on_start=progress.data_set_started,
         retries=retries,
         retry_backoff_seconds=retry_backoff_seconds,
     )
     return [run.summary() for run in runs]
 
 
-def _failed_summary(seller_id: str, data_set: str, error: BaseException) -> dict[str, Any]:
-    run = DataSetRun(seller_id, data_set)
-    run.fail(f"{type(error).__name__}: {error}")
+def _seller_failed(
+    seller_id: str, error: BaseException, data_sets: list[str] | None
+) -> dict[str, Any]:
+    """The row of a seller that failed before its data sets could run (data set `all`)."""
+    run = DataSetRun(seller_id, "all")
+    run.fail(failure_text(error, seller_id, data_sets))
     run.finish()
+    progress.data_set_finished(run)
     return run.summary()
 
 
@@ -155,6 +169,7 @@ def sync(
     sellers_file: Path | None = None,
     since: datetime | None = None,
     data_sets: list[str] | None = None,
+    sellers: list[str] | None = None,
     stagger_seconds: float = 0,
     settings: SyncSettings | None = None,
     client_options: dict[str, Any] | None = None,
@@ -165,18 +180,26 @@ def sync(
 ) -> list[dict[str, Any]]:
     """Sync every configured seller now, then build and test the marts.
 
+    `sellers` and `data_sets` narrow the run to some seller ids and data sets (default: all
+    of them).
+
     `shared_rate_limits` paces SP-API calls with Prefect global rate limits, one per seller
     and operation, so workers in different processes share Amazon's buckets (work pools
     with several workers; flows/rate_limits.py). One process needs no such thing.
     """
     logger = get_run_logger()
-    sellers = load_sellers(sellers_file)  # once per run; tasks look sellers up by id
-    _SELLERS.update({seller.seller_id: seller for seller in sellers})
+    configured = load_sellers(sellers_file)  # once per run; tasks look sellers up by id
+    _SELLERS.update({seller.seller_id: seller for seller in configured})
+    unknown = sorted(set(sellers or ()) - set(_SELLERS))
+    if unknown:
+        raise ValueError(f"seller(s) {', '.join(unknown)} are not in the sellers file")
+    chosen = [s for s in configured if not sellers or s.seller_id in sellers]
     settings = settings or SyncSettings(since=since)
     # the first wave starts staggered, so sellers do not all call Amazon in the same second
     wave = seller_concurrency()
     futures: list[tuple[str, PrefectFuture[list[dict[str, Any]]]]] = []
-    for index, seller in enumerate(sellers):
+    progress.phase(f"syncing {len(chosen)} seller(s)")
+    for index, seller in enumerate(chosen):
         future = sync_one_seller.submit(
             seller_id=seller.seller_id,
             destination=destination,
@@ -195,7 +218,7 @@ def sync(
     for seller_id, future in futures:
         result = future.result(raise_on_failure=False)
         if isinstance(result, BaseException):
-            summaries.append(_failed_summary(seller_id, "all", result))
+            summaries.append(_seller_failed(seller_id, result, data_sets))
         else:
             summaries.extend(result)
     for summary in summaries:
@@ -204,6 +227,7 @@ def sync(
     record_sync_runs(summaries, destination, data_dir, dsn, str(flow_run.id))
     build_failure = ""
     if build:
+        progress.phase("building the marts (dbt build)")
         try:
             run_dbt_build(destination, data_dir, dsn)
         except DbtBuildFailed as failure:  # the summary table still prints, with the reason
@@ -212,7 +236,9 @@ def sync(
     if failed or build_failure:
         names = ", ".join(f"{s['seller_id']}/{s['data_set']}: {s['error']}" for s in failed)
         reasons = [f"{len(failed)} data set(s) failed: {names}"] if failed else []
-        raise SyncFailed("; ".join([*reasons, *filter(None, [build_failure])]), summaries)
+        raise SyncFailed(
+            "; ".join([*reasons, *filter(None, [build_failure])]), summaries, build_failure
+        )
     return summaries
 
 

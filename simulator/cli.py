@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
 
-from simulator.config import FaultConfig, SimulatorSettings, WorldConfig
+if TYPE_CHECKING:  # pydantic and the simulator load when a command runs, not for --help
+    from simulator.config import WorldConfig
 
 app = typer.Typer(
     help="A local SP-API stand-in with a seeded, internally consistent world.",
@@ -43,6 +43,10 @@ def world_config(
     now: datetime | None,
 ) -> WorldConfig:
     """Build a WorldConfig, turning validation errors into a clear CLI error."""
+    from pydantic import ValidationError
+
+    from simulator.config import WorldConfig
+
     values: dict[str, Any] = {
         "seed": seed,
         "sellers": sellers,
@@ -106,6 +110,9 @@ def serve(
     ] = None,
 ) -> None:
     """Serve the simulated SP-API (LWA, Orders, Reports, Finances, Inbound, Inventory) over HTTP."""
+    from pydantic import ValidationError
+
+    from simulator.config import FaultConfig, SimulatorSettings
     from simulator.server import serve as run_server
     from simulator.world import World
 

@@ -112,7 +112,9 @@ class RunningSimulator:
             try:
                 if requests.get(self.base_url + "/_simulator/health", timeout=1).ok:
                     return self
-            except requests.ConnectionError:
+            # not listening yet, or slow to answer while the warm-up thread holds the GIL
+            # (a busy machine): ask again until the deadline
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.02)
         self.stop()

@@ -151,38 +151,47 @@ def _finished_reports(
                 window_end,
                 options=options,
             )
-    for index, (window_start, window_end) in enumerate(windows):
-        key = window_key(window_start, window_end)
-        # the walk stops here until the next load (or run) unless this slice is read now
-        state["resume_at"] = iso(window_start)
-        if index == ctx.settings.report_slices_per_load:
-            run.more = True  # load what was read, with its cursor, then come back here
-            return
-        try:
-            report = _wait_or_ask_again(
-                ctx, report_type, pending, key, window_start, window_end, options
-            )
-        except ReportNotReady as not_ready:
+    waiting = len(windows)  # asked for and not read yet: shown live while Amazon prepares them
+    run.reports_waiting += waiting
+    try:
+        for index, (window_start, window_end) in enumerate(windows):
+            key = window_key(window_start, window_end)
+            # the walk stops here until the next load (or run) unless this slice is read now
+            state["resume_at"] = iso(window_start)
+            if index == ctx.settings.report_slices_per_load:
+                run.more = True  # load what was read, with its cursor, then come back here
+                return
+            try:
+                report = _wait_or_ask_again(
+                    ctx, report_type, pending, key, window_start, window_end, options
+                )
+            except ReportNotReady as not_ready:
+                report_id = pending[key]
+                run.report(report_type, report_id, not_ready.status, key)
+                run.pending = True
+                run.note(
+                    f"report {report_id} ({key}) is still {not_ready.status}; the next run"
+                    " collects it"
+                )
+                return
+            except ReportFailed:
+                report_id = pending.pop(key)
+                run.report(report_type, report_id, "FATAL", key)
+                run.fail(
+                    f"{report_type} for {key} ended FATAL (report {report_id}); the next run"
+                    " asks again"
+                )
+                return
+            waiting -= 1
+            run.reports_waiting -= 1
             report_id = pending[key]
-            run.report(report_type, report_id, not_ready.status, key)
-            run.pending = True
-            run.note(
-                f"report {report_id} ({key}) is still {not_ready.status}; the next run collects it"
-            )
-            return
-        except ReportFailed:
-            report_id = pending.pop(key)
-            run.report(report_type, report_id, "FATAL", key)
-            run.fail(
-                f"{report_type} for {key} ended FATAL (report {report_id}); the next run asks again"
-            )
-            return
-        report_id = pending[key]
-        run.report(report_type, report_id, report["processingStatus"], key)
-        yield f"{report_type}:{report_id}", report
-        del pending[key]
-        run.window(window_start, window_end)
-    state.pop("resume_at", None)
+            run.report(report_type, report_id, report["processingStatus"], key)
+            yield f"{report_type}:{report_id}", report
+            del pending[key]
+            run.window(window_start, window_end)
+        state.pop("resume_at", None)
+    finally:
+        run.reports_waiting -= waiting
 
 
 def _wait_or_ask_again(
@@ -269,6 +278,13 @@ def _report_rows(
                 yield row
 
 
+def _api_pages(ctx: SellerContext, run: DataSetRun, pages: Iterator[Any]) -> Iterator[Any]:
+    """An API's pages, counted for the progress display."""
+    for page in _sandbox_tolerant(ctx, run, pages):
+        run.pages += 1
+        yield page
+
+
 def _sandbox_tolerant(ctx: SellerContext, run: DataSetRun, rows: Iterator[Any]) -> Iterator[Any]:
     """Amazon's static sandbox answers 400 to requests it has no example for: empty, not failed."""
     try:
@@ -328,7 +344,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
         pages = ctx.client.paginate(
             "searchOrders", "/orders/2026-01-01/orders", params, style="pagination"
         )
-        for page in _sandbox_tolerant(ctx, run, pages):
+        for page in _api_pages(ctx, run, pages):
             batch = [
                 {
                     **order,
@@ -407,7 +423,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
         rows = ctx.client.paginate(
             "listFinancialEventGroups", "/finances/v0/financialEventGroups", params, style="payload"
         )
-        for page in _sandbox_tolerant(ctx, run, rows):
+        for page in _api_pages(ctx, run, rows):
             groups = [
                 {**currency_amounts_as_decimal(group), **ctx.common("listFinancialEventGroups")}
                 for group in page.get("payload", {}).get("FinancialEventGroupList", [])
@@ -469,7 +485,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
             pages = ctx.client.paginate(
                 "getInventorySummaries", "/fba/inventory/v1/summaries", params, style="inventory"
             )
-            for page in _sandbox_tolerant(ctx, run, pages):
+            for page in _api_pages(ctx, run, pages):
                 batch = [
                     {
                         **summary,
@@ -543,7 +559,7 @@ def _group_events(ctx: SellerContext, run: DataSetRun, group_id: str) -> Iterato
     pages = ctx.client.paginate(
         "listFinancialEventsByGroupId", path, {"MaxResultsPerPage": 100}, style="payload"
     )
-    for page in _sandbox_tolerant(ctx, run, pages):
+    for page in _api_pages(ctx, run, pages):
         for list_name, events in page.get("payload", {}).get("FinancialEvents", {}).items():
             for listed in events:
                 event = with_items_in_order(list_name, currency_amounts_as_decimal(listed))
@@ -689,7 +705,7 @@ def _inbound(
             "LastUpdatedBefore": before,
         }
         pages = ctx.client.paginate(operation, path, params, style="inbound")
-        for page in _sandbox_tolerant(ctx, run, pages):
+        for page in _api_pages(ctx, run, pages):
             batch = []
             for record in page.get("payload", {}).get(key, []):
                 identity = (record.get("ShipmentId", ""), record.get("SellerSKU", ""))

@@ -26,6 +26,7 @@ from tenacity import (
 
 from extract.spapi.config import LOGGER_NAME, SellerConfig, redact
 from extract.spapi.endpoints import token_url
+from extract.spapi.network import describe_network_failure
 
 log = logging.getLogger(LOGGER_NAME)
 
@@ -52,6 +53,13 @@ class LwaUnavailableError(Exception):
     def __init__(self, status: int) -> None:
         super().__init__(f"LWA answered HTTP {status}")
         self.status = status
+
+
+def _in_words(error: BaseException | None) -> str:
+    """A failed exchange for the log: a network failure in words, else its (redacted) text."""
+    if error is None:
+        return ""
+    return describe_network_failure(error) or redact(str(error))
 
 
 class LwaAuth:
@@ -114,7 +122,7 @@ class LwaAuth:
             before_sleep=lambda state: log.warning(
                 "LWA token exchange for seller %s failed (%s), retrying",
                 self.seller.seller_id,
-                redact(str(state.outcome.exception() if state.outcome else "")),
+                _in_words(state.outcome.exception() if state.outcome else None),
             ),
             reraise=True,
         )

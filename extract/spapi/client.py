@@ -44,6 +44,7 @@ from tenacity import (
 from extract.spapi.auth import USER_AGENT, LwaAuth
 from extract.spapi.config import LOGGER_NAME, SellerConfig, redact
 from extract.spapi.endpoints import base_url
+from extract.spapi.network import describe_network_failure
 from extract.spapi.pacing import Pacer, shared_pacer
 
 log = logging.getLogger(LOGGER_NAME)
@@ -69,14 +70,18 @@ class OperationStats:
 class SpApiError(Exception):
     """SP-API refused a request (or it kept failing); parsed from `{"errors": [...]}`.
 
-    `status` is 0 when no response arrived (timeouts, connection errors).
+    `status` is 0 when no response arrived (timeouts, connection errors); `network` then
+    says what failed, in words (extract/spapi/network.py).
     """
 
-    def __init__(self, status: int, code: str, message: str, operation: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, operation: str, network: str | None = None
+    ) -> None:
         self.status = status
         self.code = code
         self.message = redact(message)
         self.operation = operation
+        self.network = network
         super().__init__(f"{operation}: HTTP {status} {code}: {self.message}")
 
 
@@ -112,11 +117,13 @@ class _Retryable(Exception):
             return None
         return max(0.0, (moment - datetime.now(UTC)).total_seconds())
 
-    def final(self) -> SpApiError:
+    def final(self, attempts: int) -> SpApiError:
         if self.response is not None:
             return _error(self.operation, self.response)
         code = "Timeout" if isinstance(self.error, requests.Timeout) else "ConnectionError"
-        return SpApiError(0, code, "no response after retries", self.operation)
+        network = describe_network_failure(self.error) if self.error else None
+        network = f"{network or 'no response'} ({attempts} attempts)"
+        return SpApiError(0, code, network, self.operation, network=network)
 
 
 def _error(operation: str, response: requests.Response) -> SpApiError:
@@ -330,7 +337,7 @@ class SpApiClient:
         try:
             return retrying(self._attempt, operation, method.upper(), url, query, json)
         except _Retryable as failure:
-            raise failure.final() from None
+            raise failure.final(self.max_attempts) from None
 
     def get_json(
         self, operation: str, path: str, params: Mapping[str, Any] | None = None
@@ -402,7 +409,7 @@ class SpApiClient:
         try:
             return retrying(self._download_attempt, url)
         except _Retryable as failure:
-            raise failure.final() from None
+            raise failure.final(self.max_attempts) from None
 
     # --- one attempt ------------------------------------------------------------------------
 

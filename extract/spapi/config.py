@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import dlt
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -333,6 +332,8 @@ def _from_file(path: Path, environ: Mapping[str, str]) -> list[SellerConfig]:
 
 
 def _dlt_value(key: str, secret: bool = False) -> Any:
+    import dlt  # seconds to import: only when no sellers file is given
+
     accessor = dlt.secrets if secret else dlt.config
     return accessor.get(f"{DLT_SECTION}.{key}")
 

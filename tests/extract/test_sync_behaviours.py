@@ -175,7 +175,9 @@ def test_a_sync_killed_mid_load_then_rerun_ends_with_the_same_tables(
             WORLD.start.isoformat(),
         ]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 60
+        # `clario sync` runs the Prefect flow: its local API starts first (seconds, more on a
+        # busy machine)
+        deadline = time.monotonic() + 240
         # wait until the first loads have happened, then kill without warning
         while (
             not list((tmp_path / "data" / "pipelines").glob("*/load/loaded/*"))

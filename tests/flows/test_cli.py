@@ -3,17 +3,22 @@ and a non-zero exit with the failing data set in the table when a run fails."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
+import duckdb
 import pytest
 from typer.testing import CliRunner
 
 from flows.cli import app
+from flows.prefect_server import free_port
 from simulator.config import FaultConfig, SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
 from simulator.world import World
-from tests.extract.conftest import NOW
+from tests.extract.conftest import FAST, NOW
 from tests.extract.test_sync_behaviours import _sellers_file
+from tests.flows.operator import SINCE, clario, clario_env, env_sellers_file
 
 UNREACHABLE_PG = "postgresql://postgres@127.0.0.1:1/nowhere"
 COMMANDS = ["demo", "sync", "run", "serve", "status", "claims", "simulator"]
@@ -114,3 +119,108 @@ def test_a_failed_run_exits_non_zero_and_its_table_says_what(
     failed = [line for line in result.output.splitlines() if "failed" in line]
     assert any("reimbursements" in line for line in failed), result.output
     assert any("orders" in line and "ok" in line for line in result.output.splitlines())
+    # then where the data is and what to run next
+    assert f"Warehouse: {tmp_path / 'data' / 'clario.duckdb'}" in result.output, result.output
+    assert "clario status" in result.output
+
+
+def test_an_unknown_seller_or_data_set_is_refused_before_any_work(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    world = World(TINY)
+    sellers = _sellers_file(world, "http://127.0.0.1:9", tmp_path / "sellers.toml")
+    for command in ("sync", "run"):
+        base = [command, "--sellers-file", str(sellers), "--data-dir", str(tmp_path / "data")]
+        unknown = cli.invoke(app, [*base, "--seller", "A0NOSUCHSELLER"])
+        assert unknown.exit_code == 2, unknown.output
+        message = " ".join(unknown.output.split())
+        assert "A0NOSUCHSELLER is not in the sellers file" in message, message
+        assert world.sellers[0].seller_id in message  # the ones it could have been
+        wrong = cli.invoke(app, [*base, "--data-set", "order"])
+        assert wrong.exit_code == 2, wrong.output
+        assert "'order' is not one of 'orders'" in " ".join(wrong.output.split())
+    assert not (tmp_path / "data").exists(), "nothing was started"
+
+
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+NOISE = ("Traceback", "urllib3", "MaxRetryError", "HTTPConnectionPool", "Errno", "| INFO")
+
+
+def test_sync_goes_through_the_flow_selects_audits_and_says_what_failed(
+    tmp_path: Path,
+) -> None:
+    """`clario sync` as a user runs it, twice, off a terminal: one seller's endpoint is a
+    closed port. The first run (`--json`, two data sets) exits 1 with that seller's failure
+    as one line saying what to do, the other seller loaded; the second (`--seller`,
+    `--data-set`) prints the table and where to go next. Both are in the audit trail."""
+    world = World(WorldConfig(seed=3, sellers=2, history_days=5, orders_per_day=2, now=NOW))
+    good, bad = (account.seller_id for account in world.sellers)
+    closed = free_port()
+    data = tmp_path / "data"
+    with RunningSimulator(world, FAST) as simulator:
+        sellers, credentials = env_sellers_file(
+            world.sellers, simulator.base_url, tmp_path / "sellers.toml"
+        )
+        first, second = sellers.read_text().split("[[sellers]]")[1:]
+        unreachable = second.replace(simulator.base_url, f"http://127.0.0.1:{closed}")
+        sellers.write_text(f"[[sellers]]{first}[[sellers]]{unreachable}")
+        env = clario_env(tmp_path, credentials)
+        base = ["sync", "--sellers-file", str(sellers), "--data-dir", str(data), "--since", SINCE]
+        selected = ["--data-set", "orders", "--data-set", "inventory"]
+        as_json = clario([*base, *selected, "--json"], env)
+        plain = clario([*base, "--seller", good, "--data-set", "orders"], env)
+
+    assert as_json.returncode == 1, as_json.stdout[-3000:] + as_json.stderr[-3000:]
+    report = json.loads(as_json.stdout)  # stdout holds the JSON and nothing else
+    assert report["command"] == "sync" and report["exit_code"] == 1
+    assert report["build"] is None  # sync never builds
+    rows = {(s["seller_id"], s["data_set"]): s for s in report["data_sets"]}
+    assert {key: s["status"] for key, s in rows.items()} == {
+        (good, "orders"): "ok",
+        (good, "inventory"): "ok",
+        (bad, "all"): "failed",
+    }
+    error = rows[(bad, "all")]["error"]
+    assert error == (
+        f"could not connect to http://127.0.0.1:{closed}: connection refused; check the"
+        " seller's endpoint and token_url in the sellers file and the network, then rerun"
+        f" `clario sync --seller {bad} --data-set orders --data-set inventory`"
+    )
+    # progress: a plain line per seller x data set as it ended, and no Prefect log
+    lines = [line for line in as_json.stderr.splitlines() if line.strip()]
+    ended = [line for line in lines if line.startswith((f"{good} ", f"{bad} "))]
+    assert sorted(line.split(":")[0] for line in ended) == sorted(
+        [f"{good} orders", f"{good} inventory", f"{bad} all"]
+    ), lines
+    [failure] = [line for line in ended if line.startswith(bad)]
+    assert re.fullmatch(rf"{bad} all: failed, 0 rows, [\d.]+ s - {re.escape(error)}", failure)
+    assert set(lines) - set(ended) <= {"starting a local Prefect API", "syncing 2 seller(s)"}
+
+    assert plain.returncode == 0, plain.stdout[-3000:] + plain.stderr[-3000:]
+    assert "Sync summary" in plain.stdout
+    table = [line for line in plain.stdout.splitlines() if good in line]
+    assert len(table) == 1 and " orders " in table[0] and " ok " in table[0], plain.stdout
+    assert f"Warehouse: {data / 'clario.duckdb'}" in plain.stdout
+    assert f"status --data-dir {data}" in plain.stdout
+    assert "docs generate" in plain.stdout
+    for output in (as_json.stdout, as_json.stderr, plain.stdout, plain.stderr):
+        assert not ANSI.search(output), output[-2000:]
+        assert not [word for word in NOISE if word in output], output[-3000:]
+
+    # every sync writes the audit trail, as `clario run` does
+    connection = duckdb.connect(str(data / "clario.duckdb"), read_only=True)
+    audit = connection.execute(
+        "select seller_id, data_set, status, error, flow_run_id"
+        " from raw_clario_audit.sync_runs order by started_at"
+    ).fetchall()
+    connection.close()
+    assert sorted((s, d, st) for s, d, st, _, _ in audit) == sorted(
+        [
+            (good, "orders", "ok"),
+            (good, "inventory", "ok"),
+            (bad, "all", "failed"),
+            (good, "orders", "ok"),
+        ]
+    )
+    assert [e for s, _, _, e, _ in audit if s == bad] == [error]
+    assert len({run for *_, run in audit}) == 2 and all(run for *_, run in audit)
