@@ -105,7 +105,7 @@ def main() -> None:
         simulator.terminate()
         simulator.wait()
 
-    summary = json.loads(stdout[stdout.index("[") :])
+    summary = json.loads(stdout)["data_sets"]
     orders = sum(r["rows_loaded"] for r in summary if r["data_set"] == "orders")
     print(
         f"one seller, {args.history_days} days x {args.orders_per_day} orders/day,"
