@@ -213,7 +213,7 @@ def run_sync_flow(request: FlowRequest) -> None:
         _print_failures(report, outcome)
         if outcome.started:
             closing = where_and_next(request.destination, request.data_dir, request.build)
-            report.print("\n".join(closing), markup=False, highlight=False)
+            report.print("\n".join(closing), markup=False, highlight=False, soft_wrap=True)
     if outcome.code:
         raise typer.Exit(code=outcome.code)
 

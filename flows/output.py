@@ -100,10 +100,11 @@ def command_name() -> str:
 
 
 def _relative(path: Path, to: Path | None = None) -> str:
-    """`path` relative to `to` (the working directory) when that is shorter."""
+    """`path` relative to `to` (the working directory) when it lies inside it, else absolute
+    (a `../..` path is harder to read and breaks when pasted elsewhere)."""
     absolute = path.resolve()
     relative = os.path.relpath(absolute, (to or Path.cwd()).resolve())
-    return relative if len(relative) < len(str(absolute)) else str(absolute)
+    return relative if not relative.startswith("..") else str(absolute)
 
 
 def where_and_next(destination: str, data_dir: Path, built: bool) -> list[str]:
