@@ -120,13 +120,31 @@ def main() -> None:
     print(f"whole sync: {wall / 60:.1f} min wall, peak RSS {measured.peak_mib} MiB")
     calls = Counter(r["operation_id"] for r in log if r["operation_id"])
     throttled = Counter(r["operation_id"] for r in log if r["status"] == 429)
-    print(f"{'operation':<36} {'calls':>7} {'429s':>6}")
+    print(f"{'operation':<36} {'calls':>7} {'429s':>6} {'floor at rate-scale 1':>22}")
     for operation, count in calls.most_common():
-        print(f"{operation:<36} {count:>7} {throttled[operation]:>6}")
+        print(
+            f"{operation:<36} {count:>7} {throttled[operation]:>6}"
+            f" {_floor_seconds(operation, count) / 60:>18.1f} min"
+        )
+    print(
+        "floor: the least time those calls take at Amazon's documented limits,"
+        " (calls - burst) / rate; data sets that run one after another add theirs up"
+    )
     print(
         f"Airbyte's connector for the same {orders} orders, by its own throttles:"
         f" about {airbyte_hours(orders):.1f} h"
     )
+
+
+def _floor_seconds(operation_id: str, calls: int) -> float:
+    """(calls - burst) / rate by the operation's usage plan in Amazon's models, 0 if none."""
+    from simulator.spec import operations
+
+    plans = [op for op in operations() if op.operation_id == operation_id and op.rate]
+    if not plans:
+        return 0.0
+    rate, burst = plans[0].rate or 1.0, plans[0].burst or 0
+    return max(0, calls - burst) / rate
 
 
 def _env() -> dict[str, str]:

@@ -72,7 +72,7 @@
         ) -%}
         {%- do log(this.schema ~ '.' ~ this.identifier ~ ': renamed column ' ~ old ~ ' to ' ~ new, info=true) -%}
     {%- endfor -%}
-    {%- for column in clario.nullable_mart_columns().get(model.name, []) if column in present -%}
+    {%- for column in relaxed if column in present -%}
         {%- do run_query(
             'alter table ' ~ this ~ ' alter column ' ~ adapter.quote(column) ~ ' drop not null'
         ) -%}

@@ -344,7 +344,8 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
                 run.more = True
             return
         # the report's "Pending" is pending or unshipped: its orders are read again here
-        api_start = min(start, parse_time(state.pop("api_from", iso(start))))
+        api_from = state.pop("api_from", None)
+        api_start = min(start, parse_time(api_from)) if api_from else start
         params = {
             "lastUpdatedAfter": iso(api_start),
             "marketplaceIds": ",".join(ctx.seller.marketplace_ids),
@@ -657,26 +658,26 @@ class OrdersCursor:
     def __init__(self, state: dict[str, Any]) -> None:
         self.state = state
         earlier = state.get("incremental", {}).get("lastUpdatedTime", {}).get("last_value")
-        self.newest: str | None = state.get("cursor", earlier)
+        saved = state.get("cursor", earlier)
+        self.newest: datetime | None = parse_time(saved) if saved else None
 
     def start(self, overlap: timedelta) -> datetime | None:
         """Where the next read begins: the cursor less the overlap (statuses change late)."""
-        return parse_time(self.newest) - overlap if self.newest else None
+        return self.newest - overlap if self.newest else None
 
     def reached(self, moment: datetime) -> None:
         """Every order updated before `moment` has been read."""
-        if self.newest is None or moment > parse_time(self.newest):
-            self.newest = self.state["cursor"] = iso(moment)
+        if self.newest is None or moment > self.newest:
+            self.newest = moment
+            self.state["cursor"] = iso(moment)
 
     def track(self, items: Iterable[Any]) -> Iterator[Any]:
         """Pass items (orders, lists of orders, rejected rows) through, noting the newest."""
         for item in items:
             for order in item if isinstance(item, list) else (item,):
                 updated = order.get("lastUpdatedTime") if isinstance(order, dict) else None
-                if updated and (
-                    self.newest is None or parse_time(updated) > parse_time(self.newest)
-                ):
-                    self.newest = self.state["cursor"] = iso(parse_time(updated))
+                if updated:
+                    self.reached(parse_time(updated))
             yield item
 
 
