@@ -35,6 +35,7 @@ from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
 from extract.amazon import SellerContext, amazon_seller
+from extract.amazon.prefetch import FinancesReadAhead
 from extract.failures import failure_text
 from extract.layout import advisory_key, pipeline_name, raw_dataset
 from extract.raw_indexes import index_raw_tables
@@ -260,6 +261,62 @@ def sync_seller(
         return list(runs.values())
     settings = (settings or SyncSettings(since=since)).resolved(now)
     ctx = SellerContext(seller, client, settings, now)
+    ctx.finances_read_ahead = _finances_read_ahead(pipeline, ctx, wanted, data_dir)
+    try:
+        _sync_data_sets(
+            pipeline,
+            ctx,
+            runs,
+            wanted,
+            writer,
+            on_progress,
+            on_start,
+            retries,
+            retry_backoff_seconds,
+        )
+    finally:
+        if ctx.finances_read_ahead:
+            ctx.finances_read_ahead.close()
+    with writer():
+        # the tables the loads created or filled (PostgreSQL; a no-op once they exist)
+        index_raw_tables(pipeline)
+    return [runs[name] for name in wanted]
+
+
+def _finances_read_ahead(
+    pipeline: dlt.Pipeline, ctx: SellerContext, wanted: Sequence[str], data_dir: Path
+) -> FinancesReadAhead | None:
+    """Finances' first sync, beside other data sets: its events paged ahead in a thread.
+
+    Data sets sync one after another; a year's finances pages alone take about 28 minutes
+    at Amazon's limits, so they start with the seller (extract/amazon/prefetch.py).
+    """
+    if "finances" not in wanted or len(wanted) == 1 or ctx.seller.sandbox:
+        return None
+    resources = pipeline.state.get("sources", {}).get("spapi", {}).get("resources", {})
+    if "financial_event_groups" in resources or "financial_events" in resources:
+        return None  # finances has synced before: its runs read a few pages
+    return FinancesReadAhead(
+        ctx.client,
+        ctx.groups_since,
+        data_dir / "read_ahead" / pipeline.pipeline_name,
+        settlement_reports=ctx.settings.settlement_reports,
+    ).start()
+
+
+def _sync_data_sets(
+    pipeline: dlt.Pipeline,
+    ctx: SellerContext,
+    runs: dict[str, DataSetRun],
+    wanted: Sequence[str],
+    writer: WarehouseWriter,
+    on_progress: Callable[[DataSetRun], None] | None,
+    on_start: Callable[[DataSetRun], None] | None,
+    retries: int,
+    retry_backoff_seconds: float,
+) -> None:
+    """Each data set in turn, retried with back-off unless its failure cannot pass."""
+    seller, settings = ctx.seller, ctx.settings
     permanent_failure: str | None = None
     for name in wanted:
         if permanent_failure:
@@ -295,10 +352,6 @@ def sync_seller(
         run.finish()
         if on_progress:
             on_progress(run)
-    with writer():
-        # the tables the loads created or filled (PostgreSQL; a no-op once they exist)
-        index_raw_tables(pipeline)
-    return [runs[name] for name in wanted]
 
 
 def sync_sellers(

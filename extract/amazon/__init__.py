@@ -38,6 +38,7 @@ from extract.amazon.helpers import (
     window_key,
     with_items_in_order,
 )
+from extract.amazon.prefetch import EVENTS_OPERATION, FinancesReadAhead, group_events_path
 from extract.amazon.settings import (
     ALL_ORDERS_BY_LAST_UPDATE,
     API_LAG,
@@ -79,6 +80,13 @@ class SellerContext:
         self.settings = settings
         self.now = now  # the server's clock when the run started
         self.until = now - API_LAG
+        # a first sync's settlement events paged ahead in a thread (extract/amazon/prefetch.py)
+        self.finances_read_ahead: FinancesReadAhead | None = None
+
+    @property
+    def groups_since(self) -> str:
+        """Settlement groups started after this are listed (the look-back before the start)."""
+        return iso(self.settings.start - self.settings.group_lookback)
 
     @property
     def primary_marketplace(self) -> str:
@@ -301,7 +309,7 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
     propagate_root_columns(dlt.current.source_schema())
     settings = ctx.settings
     since = iso(settings.start)
-    groups_since = iso(settings.start - settings.group_lookback)
+    groups_since = ctx.groups_since
 
     @dlt.resource(
         name="orders",
@@ -566,10 +574,12 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
 def _group_events(ctx: SellerContext, run: DataSetRun, group_id: str) -> Iterator[Any]:
     """A group's events paged from the Finances API (listFinancialEventsByGroupId)."""
     identity = EventIdentity(group_id)
-    path = f"/finances/v0/financialEventGroups/{group_id}/financialEvents"
-    pages = ctx.client.paginate(
-        "listFinancialEventsByGroupId", path, {"MaxResultsPerPage": 100}, style="payload"
-    )
+    read_ahead = ctx.finances_read_ahead
+    pages = read_ahead.pages(group_id) if read_ahead else None
+    if pages is None:
+        pages = ctx.client.paginate(
+            EVENTS_OPERATION, group_events_path(group_id), {"MaxResultsPerPage": 100}
+        )
     for page in _api_pages(ctx, run, pages):
         for list_name, events in page.get("payload", {}).get("FinancialEvents", {}).items():
             for listed in events:
