@@ -10,5 +10,6 @@ from prefect.testing.utilities import prefect_test_harness
 
 @pytest.fixture(scope="session", autouse=True)
 def prefect_harness() -> Iterator[None]:
-    with prefect_test_harness(server_startup_timeout=120):
+    # generous: the temporary server starts slowly on a busy two-core machine
+    with prefect_test_harness(server_startup_timeout=300):
         yield
