@@ -87,7 +87,7 @@ def open_claims(
         raise typer.BadParameter("--destination postgres needs --pg-dsn or CLARIO_PG_DSN")
     try:
         # the dbt profile's schema; it is written into the query, so it is checked first
-        schema = marts_schema("postgres", os.environ)
+        schema = marts_schema("postgres", dict(os.environ))
     except LayoutError as error:
         raise typer.BadParameter(str(error)) from None
     try:
