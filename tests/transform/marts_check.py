@@ -244,13 +244,17 @@ def _inventory_figures(
         )
     }
     # the ledger summary as synced (it has no mart): its last whole day's ending balances
+    summary_day = one(
+        "select cast(max(balance_date) as varchar)"
+        f" from {{s}}.stg_spapi__inventory_ledger_summary {w}"
+    )[0]
     summary_ending = rows(
-        "select cast(balance_date as varchar), sku, disposition, sum(ending_warehouse_balance)"
+        "select sku, disposition, sum(ending_warehouse_balance)"
         f" from {{s}}.stg_spapi__inventory_ledger_summary as summary {w}"
         " and balance_date = (select max(newest.balance_date)"
         " from {s}.stg_spapi__inventory_ledger_summary as newest"
         " where newest.seller_id = summary.seller_id)"
-        " group by 1, 2, 3 having sum(ending_warehouse_balance) <> 0"
+        " group by 1, 2 having sum(ending_warehouse_balance) <> 0"
     )
     reimbursed = one(
         "select count(*), coalesce(sum(units_reimbursed_total), 0), sum(amount_total)"
@@ -299,9 +303,9 @@ def _inventory_figures(
         "ledger_rows": sum(v["rows"] for v in ledger_types.values()),
         "ledger_by_event_type": ledger_types,
         "ledger_adjustments_by_reason": ledger_reasons,
-        "ledger_summary_last_day": summary_ending[0][0] if summary_ending else None,
+        "ledger_summary_last_day": summary_day,
         "ledger_summary_ending_balances": sorted(
-            (sku, disposition, int(units)) for _, sku, disposition, units in summary_ending
+            (sku, disposition, int(units)) for sku, disposition, units in summary_ending
         ),
         "reimbursements": {
             "count": reimbursed[0],
