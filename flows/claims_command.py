@@ -12,6 +12,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from extract.layout import LayoutError
+from flows.seller_removal import marts_schema
+
 console = Console()
 
 # What a claim needs to be filed (Seller Central asks for the SKU or FNSKU, the shipment
@@ -82,7 +85,11 @@ def open_claims(
 
     if not pg_dsn:
         raise typer.BadParameter("--destination postgres needs --pg-dsn or CLARIO_PG_DSN")
-    schema = os.environ.get("CLARIO_PG_SCHEMA", "clario")  # the dbt profile's schema
+    try:
+        # the dbt profile's schema; it is written into the query, so it is checked first
+        schema = marts_schema("postgres", dict(os.environ))
+    except LayoutError as error:
+        raise typer.BadParameter(str(error)) from None
     try:
         pg = psycopg2.connect(pg_dsn, connect_timeout=5)
     except psycopg2.OperationalError as error:

@@ -2,7 +2,8 @@
 
 Starts the simulator in the background with a demo seller, runs one full cycle (the
 `sync` flow: extract into the embedded DuckDB, then `dbt build`) against it, prints the
-run summary and a few rows of each mart, and stops the simulator.
+run summary, a few rows of each mart and the reimbursement claims open today (as
+`clario claims` lists them), and stops the simulator.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
+from flows.claims_command import claims_table, open_claims
 from flows.output import make_console, summary_table
 from flows.run_command import quiet_temporary_server
 from flows.status_command import latest_runs, status_table
@@ -140,5 +142,8 @@ def demo(
             raise typer.Exit(code=1) from None
     console.print(summary_table(summaries))
     print_marts(data_dir / "clario.duckdb", rows)
+    # what `clario claims --data-dir <data_dir>` prints: the claims to file, by deadline
+    open_now = open_claims("duckdb", data_dir, None, None)
+    console.print(claims_table(open_now) if open_now else "No open claim.")
     # what `clario status --data-dir <data_dir>` prints from now on
     console.print(status_table(latest_runs("duckdb", data_dir, None)))

@@ -77,3 +77,58 @@ def test_dbt_stops_on_a_hostile_schema_name_or_seller_id(
     )
     out = dbt("test", sellers=sellers, check=False)
     assert message in out, out[-2000:]
+
+
+WINDOWS = {
+    "inbound_shortfall": {"opens_after_days": 15, "closes_after_days": 60},
+    "warehouse_lost": {"opens_after_days": 0, "closes_after_days": 60},
+    "warehouse_damaged": {"opens_after_days": 0, "closes_after_days": 60},
+    "refund_without_return": {"opens_after_days": 60, "closes_after_days": 120},
+}
+
+
+@pytest.mark.parametrize(
+    ("dbt_vars", "message"),
+    [
+        ({"claims_as_of": "2026-11-27' as date) or (select 1"}, "var claims_as_of"),
+        ({"claims_as_of": "27/11/2026"}, "var claims_as_of"),
+        ({"claim_closing_soon_days": "a week"}, "var claim_closing_soon_days"),
+        ({"claim_closing_soon_days": -1}, "var claim_closing_soon_days"),
+        ({"claim_value_lookback_days": 0}, "var claim_value_lookback_days"),
+        (
+            {"claim_windows": {**WINDOWS, "x' then 1 end --": WINDOWS["warehouse_lost"]}},
+            "var claim_windows",
+        ),
+        (
+            {"claim_windows": {k: v for k, v in WINDOWS.items() if k != "warehouse_lost"}},
+            "var claim_windows",
+        ),
+        (
+            {"claim_windows": {**WINDOWS, "warehouse_lost": {"opens_after_days": "0 day'"}}},
+            "var claim_windows.warehouse_lost",
+        ),
+        (
+            {
+                "claim_windows": {
+                    **WINDOWS,
+                    "inbound_shortfall": {"opens_after_days": 60, "closes_after_days": 15},
+                }
+            },
+            "var claim_windows.inbound_shortfall.closes_after_days",
+        ),
+    ],
+)
+def test_dbt_stops_on_a_claims_setting_it_cannot_use(
+    tmp_path: Path, dbt_vars: dict[str, object], message: str
+) -> None:
+    """The claims' vars reach the claims mart's SQL: each is checked, never coerced."""
+    dbt = DbtRunner("duckdb", tmp_path / "dbt", {"CLARIO_DUCKDB_PATH": str(tmp_path / "c.duckdb")})
+    out = dbt("test", sellers=[], check=False, dbt_vars=dbt_vars)
+    assert message in out, out[-2000:]
+
+
+def test_dbt_accepts_the_documented_claims_settings(tmp_path: Path) -> None:
+    dbt = DbtRunner("duckdb", tmp_path / "dbt", {"CLARIO_DUCKDB_PATH": str(tmp_path / "c.duckdb")})
+    dbt_vars = {"claims_as_of": "2026-11-27", "claim_windows": WINDOWS}
+    out = dbt("compile", "--select", "claims", sellers=[], dbt_vars=dbt_vars)
+    assert "var claim" not in out, out[-2000:]

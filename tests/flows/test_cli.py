@@ -68,6 +68,16 @@ def test_bad_configuration_is_named(
     assert named in " ".join(result.output.split()), result.output
 
 
+def test_clario_claims_refuses_a_marts_schema_it_would_write_into_its_query(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLARIO_PG_SCHEMA", "clario.claims; drop table x; --")
+    result = cli.invoke(app, ["claims", "--destination", "postgres", "--pg-dsn", UNREACHABLE_PG])
+    assert result.exit_code == 2, result.output
+    output = re.sub(r"[│\s]+", " ", result.output)  # the error box's borders and wraps
+    assert "CLARIO_PG_SCHEMA" in output and "is not a usable schema name" in output, output
+
+
 @pytest.mark.parametrize(
     ("replace", "named"),
     [

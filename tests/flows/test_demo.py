@@ -27,6 +27,9 @@ def test_clario_demo_syncs_builds_and_prints_every_mart(tmp_path: Path) -> None:
     for mart in MARTS:
         assert f"{mart} (" in result.stdout, mart
     assert "Latest syncs (sync_status)" in result.stdout
+    # the claims a seller can file today, as `clario claims` lists them (the demo world has some)
+    assert "Open reimbursement claims" in result.stdout
+    assert "Total owed: " in result.stdout
     # a successful run ends quietly (Prefect's temporary server stops without a traceback)
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
     connection = duckdb.connect(str(data_dir / "clario.duckdb"), read_only=True)

@@ -243,6 +243,19 @@ def _inventory_figures(
             f" {w} and event_type = 'Adjustments' group by 1"
         )
     }
+    # the ledger summary as synced (it has no mart): its last whole day's ending balances
+    summary_day = one(
+        "select cast(max(balance_date) as varchar)"
+        f" from {{s}}.stg_spapi__inventory_ledger_summary {w}"
+    )[0]
+    summary_ending = rows(
+        "select sku, disposition, sum(ending_warehouse_balance)"
+        f" from {{s}}.stg_spapi__inventory_ledger_summary as summary {w}"
+        " and balance_date = (select max(newest.balance_date)"
+        " from {s}.stg_spapi__inventory_ledger_summary as newest"
+        " where newest.seller_id = summary.seller_id)"
+        " group by 1, 2 having sum(ending_warehouse_balance) <> 0"
+    )
     reimbursed = one(
         "select count(*), coalesce(sum(units_reimbursed_total), 0), sum(amount_total)"
         f" from {{s}}.reimbursements {w}"
@@ -290,6 +303,10 @@ def _inventory_figures(
         "ledger_rows": sum(v["rows"] for v in ledger_types.values()),
         "ledger_by_event_type": ledger_types,
         "ledger_adjustments_by_reason": ledger_reasons,
+        "ledger_summary_last_day": summary_day,
+        "ledger_summary_ending_balances": sorted(
+            (sku, disposition, int(units)) for sku, disposition, units in summary_ending
+        ),
         "reimbursements": {
             "count": reimbursed[0],
             "units": int(reimbursed[1]),
@@ -326,6 +343,10 @@ def _truth_inventory_figures(truth: dict[str, Any]) -> dict[str, Any]:
         "ledger_rows": ledger["rows"],
         "ledger_by_event_type": ledger["by_event_type"],
         "ledger_adjustments_by_reason": ledger["adjustments_by_reason"],
+        "ledger_summary_last_day": ledger["summary_last_day"],
+        "ledger_summary_ending_balances": sorted(
+            (b["sku"], b["disposition"], b["quantity"]) for b in ledger["summary_ending_balances"]
+        ),
         "reimbursements": truth["reimbursements"],
         "claims": {
             claim_type: {

@@ -11,7 +11,7 @@ tests/flows/test_sync_flow.py (the whole flow, dbt build included, twice).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ import pytest
 import requests
 
 from extract.layout import raw_dataset
+from simulator.claims import seller_claims
 from simulator.config import FaultConfig, SimulatorSettings
 from simulator.server import RunningSimulator
 from simulator.truth import seller_truth
@@ -73,11 +74,41 @@ class DuckDbScenario:
     columns_after_the_renames: dict[str, set[str]]
     incremental_test_sql: str
     full_refresh_test_sql: str
+    claims_later: Stage
+
+
+# Days after the simulator's day when the scenario's claims are built once more: in WORLD,
+# by then some windows have closed and others are closing (the truth's statuses that day:
+# open, too_early, closing_soon, expired, reimbursed).
+CLAIMS_LATER_DAYS = 40
 
 
 def claims_as_of(world: World) -> dict[str, str]:
     """The dbt var that pins the claims' statuses to the simulator's day (the truth's)."""
     return {"claims_as_of": world.horizon.date().isoformat()}
+
+
+def _claims_on(world: World, query: Any, day: date) -> Stage:
+    """Every claim row with its status on `day`, in the mart and in the truth: the same
+    claims (the data are as of the simulator's clock), their windows seen from `day`."""
+    truth_rows: dict[str, dict[str, Any]] = {}
+    for account in world.sellers:
+        truth = seller_truth(world, account)
+        candidates = truth["claims"]["candidates"]
+        for candidate, claim in zip(
+            candidates, seller_claims(world, account, world.horizon), strict=True
+        ):
+            assert candidate["reference"] == claim.reference
+            candidate["status"] = claim.status(day)
+            candidate["claimable"] = claim.claimable(day)
+        truth_rows[account.seller_id] = {"claim_rows": truth_claim_rows(truth)}
+    return Stage(
+        marts={
+            a.seller_id: {"claim_rows": claim_rows(query, "main", a.seller_id, "?")}
+            for a in world.sellers
+        },
+        truth=truth_rows,
+    )
 
 
 def _stage(world: World, query: Any, schema: str, placeholder: str) -> Stage:
@@ -131,16 +162,21 @@ def duckdb_scenario(tmp_path_factory: pytest.TempPathFactory) -> DuckDbScenario:
     incremental = snapshot(query, "main")
     incremental_test_sql = _orders_grain_test_sql(data_dir)
     dbt("build", "--full-refresh", sellers=sellers, dbt_vars=claims_as_of(world))
+    full_refresh = snapshot(query, "main")
+    full_refresh_test_sql = _orders_grain_test_sql(data_dir)
+    claims_day = world.horizon.date() + timedelta(days=CLAIMS_LATER_DAYS)
+    dbt("build", "--select", "claims", sellers=sellers, dbt_vars={"claims_as_of": str(claims_day)})
     return DuckDbScenario(
         first,
         after_clock,
         incremental,
-        snapshot(query, "main"),
+        full_refresh,
         not_synced,
         log,
         renamed,
         incremental_test_sql,
-        _orders_grain_test_sql(data_dir),
+        full_refresh_test_sql,
+        _claims_on(world, query, claims_day),
     )
 
 
@@ -178,6 +214,16 @@ def test_an_incremental_build_after_a_new_batch_equals_the_truth_at_the_new_cloc
 def test_an_incremental_build_equals_a_full_refresh(duckdb_scenario: DuckDbScenario) -> None:
     for mart in MARTS:
         assert duckdb_scenario.incremental[mart] == duckdb_scenario.full_refresh[mart], mart
+
+
+def test_claims_built_for_a_later_day_move_through_their_windows_as_the_truth_says(
+    duckdb_scenario: DuckDbScenario,
+) -> None:
+    stage = duckdb_scenario.claims_later
+    statuses = {row[-2] for rows in stage.truth.values() for row in rows["claim_rows"]}
+    assert {"open", "too_early", "closing_soon", "expired", "reimbursed"} <= statuses
+    for seller_id, truth in stage.truth.items():
+        assert stage.marts[seller_id] == truth, seller_id
 
 
 def test_an_incremental_build_renames_the_columns_of_marts_built_before_the_renames(
