@@ -22,8 +22,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from extract.layout import LayoutError, audit_dataset
 from flows.options import DataDirOption, Destination, DestinationOption, PgDsnOption
 from flows.output import make_console
+from flows.seller_removal import marts_schema
 
 console = make_console()
 EXIT_UNHEALTHY, EXIT_NOTHING = 1, 3
@@ -94,7 +96,7 @@ def _duckdb_read(database: Path) -> tuple[list[tuple[Any, ...]], dict[str, Any] 
         except duckdb.CatalogException:
             rows = []
         try:
-            found = connection.execute(BUILD_QUERY.format(schema="raw_clario_audit")).fetchone()
+            found = connection.execute(BUILD_QUERY.format(schema=audit_dataset())).fetchone()
         except duckdb.CatalogException:
             found = None
         return rows, dict(zip(BUILD_KEYS, found, strict=True)) if found else None
@@ -105,8 +107,8 @@ def _duckdb_read(database: Path) -> tuple[list[tuple[Any, ...]], dict[str, Any] 
 def _postgres_read(pg_dsn: str) -> tuple[list[tuple[Any, ...]], dict[str, Any] | None]:
     import psycopg2
 
-    # the dbt profile's schema for Postgres (profiles.example.yml)
-    schema = os.environ.get("CLARIO_PG_SCHEMA", "clario")
+    # the dbt profile's schema for Postgres (profiles.example.yml), checked: it goes into SQL
+    schema = marts_schema("postgres", dict(os.environ))
     try:
         pg = psycopg2.connect(pg_dsn, connect_timeout=5)
     except psycopg2.OperationalError as error:
@@ -120,7 +122,7 @@ def _postgres_read(pg_dsn: str) -> tuple[list[tuple[Any, ...]], dict[str, Any] |
             except psycopg2.errors.UndefinedTable:
                 rows = []
             try:
-                cursor.execute(BUILD_QUERY.format(schema="raw_clario_audit"))
+                cursor.execute(BUILD_QUERY.format(schema=audit_dataset()))
                 found = cursor.fetchone()
             except psycopg2.errors.UndefinedTable:
                 found = None
@@ -210,6 +212,11 @@ def status(
 ) -> None:
     """Latest sync per seller and data set, and the last build; exits 1 when one failed or is
     stale (0 all well, 2 bad option, 3 nothing synced yet)."""
+    try:  # the schema names go into SQL: refused before any work when they are not names
+        audit_dataset()
+        marts_schema(destination.value, dict(os.environ))
+    except LayoutError as error:
+        raise typer.BadParameter(str(error)) from None
     note = ""
     source = "warehouse"
     running = None

@@ -68,14 +68,22 @@ def test_bad_configuration_is_named(
     assert named in " ".join(result.output.split()), result.output
 
 
-def test_clario_claims_refuses_a_marts_schema_it_would_write_into_its_query(
-    cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("command", "variable"),
+    [
+        ("claims", "CLARIO_PG_SCHEMA"),  # claims reads the marts only
+        ("status", "CLARIO_PG_SCHEMA"),  # status reads sync_status ...
+        ("status", "CLARIO_AUDIT_SCHEMA"),  # ... and the audit's dbt_builds
+    ],
+)
+def test_clario_claims_and_status_refuse_a_schema_they_would_write_into_their_query(
+    cli: CliRunner, monkeypatch: pytest.MonkeyPatch, command: str, variable: str
 ) -> None:
-    monkeypatch.setenv("CLARIO_PG_SCHEMA", "clario.claims; drop table x; --")
-    result = cli.invoke(app, ["claims", "--destination", "postgres", "--pg-dsn", UNREACHABLE_PG])
+    monkeypatch.setenv(variable, "clario.claims; drop table x; --")
+    result = cli.invoke(app, [command, "--destination", "postgres", "--pg-dsn", UNREACHABLE_PG])
     assert result.exit_code == 2, result.output
     output = re.sub(r"[│\s]+", " ", result.output)  # the error box's borders and wraps
-    assert "CLARIO_PG_SCHEMA" in output and "is not a usable schema name" in output, output
+    assert variable in output and "is not a usable schema name" in output, output
 
 
 @pytest.mark.parametrize(
