@@ -13,10 +13,7 @@
     that range within its own. Refunds are matched to the CustomerReturn reimbursements
     of their order x SKU, oldest first.
 -#}
-{%- set as_of = var('claims_as_of') -%}
-{%- set today -%}
-    {%- if as_of -%} cast('{{ as_of }}' as date) {%- else -%} current_date {%- endif -%}
-{%- endset -%}
+{%- set today = clario.claims_as_of_date() -%}
 {%- set money = clario.type_money() -%}
 {%- set bigint = dbt.type_bigint() %}
 
@@ -316,7 +313,7 @@ placed as (
 
 ),
 
-{%- set lookback = var('claim_value_lookback_days') | int %}
+{%- set lookback = clario.whole_number_var('claim_value_lookback_days') %}
 {%- set in_lookback -%}
     sales.sale_date >= {{ clario.add_days('placed.event_date', -lookback) }}
     and sales.sale_date < placed.event_date
@@ -422,7 +419,7 @@ final as (
             when {{ today }} > window_closes_date then 'expired'
             when
                 window_closes_date
-                <= {{ clario.add_days(today, var('claim_closing_soon_days')) }}
+                <= {{ clario.add_days(today, clario.whole_number_var('claim_closing_soon_days')) }}
                 then 'closing_soon'
             else 'open'
         end as status,
