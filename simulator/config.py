@@ -158,6 +158,11 @@ class FaultConfig(BaseModel):
     expire_tokens_after_requests: int | None = Field(
         default=None, ge=1, description="expire every access token after N SP-API requests"
     )
+    unauthorized_sellers: list[str] = Field(
+        default_factory=list,
+        description="sellers whose every SP-API request is refused with 403 Unauthorized "
+        "(the application lost their authorization or role; LWA still issues tokens)",
+    )
 
     @classmethod
     def from_file(cls, path: Path) -> FaultConfig:
