@@ -111,6 +111,9 @@ def test_dbt_accepts_the_vars_as_documented(tmp_path: Path) -> None:
     windows = {"inbound_shortfall": {"opens_after_days": 15, "closes_after_days": 60}}
     good = {"claims_as_of": "2026-11-28", "sync_fresh_hours": "24", "claim_windows": windows}
     out = dbt("compile", "--select", "claims", "sync_status", sellers=[], dbt_vars=good)
-    assert "cast('2026-11-28' as date)" in (
-        tmp_path / "dbt" / "target" / "compiled" / "clario" / "models" / "marts" / "claims.sql"
-    ).read_text(), out[-2000:]
+    assert (
+        "cast('2026-11-28' as date)"
+        in (
+            tmp_path / "dbt" / "target" / "compiled" / "clario" / "models" / "marts" / "claims.sql"
+        ).read_text()
+    ), out[-2000:]

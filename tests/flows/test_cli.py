@@ -244,12 +244,9 @@ def test_rows_rejected_or_retried_are_said_in_the_summary_the_audit_and_the_exit
         sellers, credentials = env_sellers_file(
             world.sellers, simulator.base_url, tmp_path / "sellers.toml"
         )
+        base = ["sync", "--sellers-file", str(sellers), "--data-dir", str(data), "--since", SINCE]
         picked = ["--data-set", "fba_shipments", "--data-set", "customer_returns"]
-        done = clario(
-            ["sync", "--sellers-file", str(sellers), "--data-dir", str(data), "--since", SINCE]
-            + picked,
-            clario_env(tmp_path, credentials),
-        )
+        done = clario([*base, *picked], clario_env(tmp_path, credentials))
     out = " ".join(done.stdout.split())
     assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-3000:]
     connection = duckdb.connect(str(data / "clario.duckdb"), read_only=True)
