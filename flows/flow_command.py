@@ -33,7 +33,14 @@ import typer
 
 from extract.run import DATA_SETS, EXIT_FAILED, exit_code
 from flows.options import check_config, selected_sellers
-from flows.output import failure_lines, make_console, summary_table, verbose, where_and_next
+from flows.output import (
+    failure_lines,
+    make_console,
+    note_lines,
+    summary_table,
+    verbose,
+    where_and_next,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -211,6 +218,11 @@ def run_sync_flow(request: FlowRequest) -> None:
         if outcome.summaries:
             report.print(summary_table(outcome.summaries))
         _print_failures(report, outcome)
+        notes = note_lines(outcome.summaries)
+        if notes:
+            report.print("Notes:", style="yellow")
+            for line in notes:
+                report.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
         if outcome.started:
             closing = where_and_next(request.destination, request.data_dir, request.build)
             report.print("\n".join(closing), markup=False, highlight=False, soft_wrap=True)

@@ -85,6 +85,27 @@ def failure_lines(summaries: list[dict[str, Any]]) -> list[str]:
     ]
 
 
+def note_lines(summaries: list[dict[str, Any]]) -> list[str]:
+    """One line per seller x data set that did not fail but has something the status
+    column cannot say: rows rejected (kept, with the reason), rows kept with a value
+    Amazon does not document, a failure that passed on a later attempt, a report Amazon
+    is still preparing. Nothing dropped or retried goes unsaid."""
+    lines = []
+    for s in summaries:
+        if s["status"] == "failed":
+            continue  # failure_lines says what failed
+        parts = []
+        if s["rows_rejected"]:
+            parts.append(
+                f"{s['rows_rejected']} row(s) rejected, kept in rejected_rows with the reason"
+            )
+        if s.get("notes"):
+            parts.append(s["notes"])
+        if parts:
+            lines.append(f"{s['seller_id']} {s['data_set']}: " + "; ".join(parts))
+    return lines
+
+
 def command_name() -> str:
     """How to call `clario` again: its name when the shell finds this one by it."""
     invoked = Path(sys.argv[0])

@@ -40,6 +40,7 @@ from simulator.errors import (
     internal_failure,
     invalid_input,
     quota_exceeded,
+    unauthorized,
 )
 from simulator.faults import FaultInjector
 from simulator.ratelimit import RateLimiter
@@ -232,6 +233,9 @@ class SpApiMiddleware:
         token = _headers(scope).get(ACCESS_TOKEN_HEADER)
         seller = self.p.token_store.resolve(token)
         scope["state"]["seller"] = seller
+        if seller.seller_id in self.p.faults.config.unauthorized_sellers:
+            # what Amazon answers a seller whose authorization lacks the operation's role
+            raise unauthorized()
         key = (seller.seller_id, op.model, op.operation_id)
         # Operations without a usage plan in the model (sandbox-only ones) are not limited.
         if (

@@ -158,6 +158,18 @@ class FaultConfig(BaseModel):
     expire_tokens_after_requests: int | None = Field(
         default=None, ge=1, description="expire every access token after N SP-API requests"
     )
+    omitted_fulfillment_rate: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="order items (Orders 2026-01-01) sent without their optional "
+        "`fulfillment` block; the same items on every request",
+    )
+    unauthorized_sellers: list[str] = Field(
+        default_factory=list,
+        description="sellers whose every SP-API request is refused with 403 Unauthorized "
+        "(the application lost their authorization or role; LWA still issues tokens)",
+    )
 
     @classmethod
     def from_file(cls, path: Path) -> FaultConfig:

@@ -1,9 +1,10 @@
 """Configured values that reach SQL or file names are checked before anything runs.
 
 Seller, user and marketplace ids are covered where they are parsed and used
-(tests/extract/test_spapi_plumbing.py: refused ids; tests/transform/test_many_sellers.py:
-user ids full of quotes arrive in the marts as text). Here: the schema names from the
-environment and the sellers var, for the CLI and for dbt run by hand.
+(tests/extract/test_spapi_plumbing.py: refused ids, two spellings of one seller;
+tests/transform/test_many_sellers_{duckdb,postgres}.py: user ids full of quotes arrive in
+the marts as text). Here: the schema names from the environment, the sellers var and the
+other dbt vars written into SQL, for the CLI and for dbt run by hand.
 """
 
 from __future__ import annotations
@@ -61,21 +62,44 @@ def test_clario_refuses_a_hostile_schema_name_before_any_work(
     assert not (tmp_path / "data").exists(), "nothing was written"
 
 
+INJECTED = "2026-01-01' as date) union all select 1 --"
+
+
 @pytest.mark.parametrize(
-    ("env", "sellers", "message"),
+    ("env", "sellers", "dbt_vars", "message"),
     [
-        ({"CLARIO_RAW_SCHEMA": HOSTILE}, [], "is not a usable schema name"),
-        ({"CLARIO_AUDIT_SCHEMA": HOSTILE}, [], "is not a usable schema name"),
-        ({}, ["A1' or '1'='1"], "is not a seller id"),
+        ({"CLARIO_RAW_SCHEMA": HOSTILE}, [], {}, "is not a usable schema name"),
+        ({"CLARIO_AUDIT_SCHEMA": HOSTILE}, [], {}, "is not a usable schema name"),
+        ({}, ["A1' or '1'='1"], {}, "is not a seller id"),
+        # the other vars written into SQL (macros/checked_vars.sql)
+        ({}, [], {"claims_as_of": INJECTED}, "var claims_as_of: "),
+        ({}, [], {"sync_fresh_hours": "1) or (1=1"}, "var sync_fresh_hours: "),
+        ({}, [], {"claim_closing_soon_days": "7; drop table x"}, "is not a whole number"),
+        (
+            {},
+            [],
+            {"claim_windows": {"x' then 1 else 2 end, 'y": {"opens_after_days": 0}}},
+            "var claim_windows: ",
+        ),
+        (
+            {},
+            [],
+            {"claim_windows": {"inbound_shortfall": {"opens_after_days": "1 day' --"}}},
+            "var claim_windows",
+        ),
     ],
 )
-def test_dbt_stops_on_a_hostile_schema_name_or_seller_id(
-    tmp_path: Path, env: dict[str, str], sellers: list[str], message: str
+def test_dbt_stops_on_a_hostile_schema_name_seller_id_or_var(
+    tmp_path: Path,
+    env: dict[str, str],
+    sellers: list[str],
+    dbt_vars: dict[str, object],
+    message: str,
 ) -> None:
     dbt = DbtRunner(
         "duckdb", tmp_path / "dbt", {"CLARIO_DUCKDB_PATH": str(tmp_path / "c.duckdb"), **env}
     )
-    out = dbt("test", sellers=sellers, check=False)
+    out = dbt("test", sellers=sellers, check=False, dbt_vars=dbt_vars)
     assert message in out, out[-2000:]
 
 
@@ -125,10 +149,18 @@ def test_dbt_stops_on_a_claims_setting_it_cannot_use(
     dbt = DbtRunner("duckdb", tmp_path / "dbt", {"CLARIO_DUCKDB_PATH": str(tmp_path / "c.duckdb")})
     out = dbt("test", sellers=[], check=False, dbt_vars=dbt_vars)
     assert message in out, out[-2000:]
+    assert "Completed successfully" not in out
 
 
-def test_dbt_accepts_the_documented_claims_settings(tmp_path: Path) -> None:
+def test_dbt_accepts_the_vars_as_documented(tmp_path: Path) -> None:
+    """The checks above refuse only what they should: dates, whole numbers (also as digit
+    strings, as `--vars` on a command line may give them) and claim types pass."""
     dbt = DbtRunner("duckdb", tmp_path / "dbt", {"CLARIO_DUCKDB_PATH": str(tmp_path / "c.duckdb")})
-    dbt_vars = {"claims_as_of": "2026-11-27", "claim_windows": WINDOWS}
-    out = dbt("compile", "--select", "claims", sellers=[], dbt_vars=dbt_vars)
-    assert "var claim" not in out, out[-2000:]
+    good = {"claims_as_of": "2026-11-28", "sync_fresh_hours": "24", "claim_windows": WINDOWS}
+    out = dbt("compile", "--select", "claims", "sync_status", sellers=[], dbt_vars=good)
+    assert (
+        "cast('2026-11-28' as date)"
+        in (
+            tmp_path / "dbt" / "target" / "compiled" / "clario" / "models" / "marts" / "claims.sql"
+        ).read_text()
+    ), out[-2000:]

@@ -137,16 +137,17 @@
 
 
 {#-
-    on-run-start, for every command: the configured schema names, sellers and claims
-    settings are checked before any SQL uses them (sources quote the names but cannot
-    check them). Then a `dbt run` or `dbt build` that finds no seller stops before it
-    touches a mart, with what to do, instead of building empty marts over full ones.
+    on-run-start, for every command: the configured schema names, sellers and the vars
+    written into SQL (macros/checked_vars.sql) are checked
+    before any SQL uses them (sources quote the names but cannot check them). Then a
+    `dbt run` or `dbt build` that finds no seller stops before it touches a mart, with
+    what to do, instead of building empty marts over full ones.
 -#}
 {% macro require_sellers() %}
     {%- do clario.raw_schema() -%}
     {%- do clario.audit_schema() -%}
     {%- do clario.seller_ids() -%}
-    {%- do clario.check_claim_settings() -%}
+    {%- do clario.check_vars() -%}
     {%- if execute and flags.WHICH in ('run', 'build') -%}
         {%- set found = clario.registered_seller_ids() -%}
         {%- if found | length == 0 -%}

@@ -298,6 +298,7 @@ def _build(
         raise ConfigError(f"{prefix}: expected a list of seller tables{suffix}")
     if not entries:
         raise ConfigError(f"{prefix}: at least one seller is required{suffix}")
+    _refuse_spellings_of_one_seller(entries, prefix, indexed, suffix)
     sellers: list[SellerConfig] = []
     for index, entry in enumerate(entries):
         where = f"{prefix}[{index}]" if indexed else prefix
@@ -307,12 +308,38 @@ def _build(
         except ValidationError as error:
             # `from None`: the pydantic error's own text includes the input values.
             raise ConfigError(_describe(error, _prefixed(where), source)) from None
-        if any(s.seller_id == seller.seller_id for s in sellers):
-            raise ConfigError(
-                f"{where}.seller_id: duplicate seller id {seller.seller_id!r}{suffix}"
-            )
         sellers.append(seller)
     return sellers
+
+
+def _refuse_spellings_of_one_seller(
+    entries: list[Mapping[str, Any]], prefix: str, indexed: bool, suffix: str
+) -> None:
+    """Two entries whose seller ids differ only in case or punctuation (`A1B-C`, `a1b_c`,
+    `A1BC`) would be one seller to dlt and dbt, mixing their rows: the error names both,
+    before either is checked on its own (which would name only one)."""
+    seen: dict[str, tuple[str, str]] = {}
+    for index, entry in enumerate(entries):
+        raw = entry.get("seller_id")
+        if not isinstance(raw, str) or not raw.strip():
+            continue
+        where = f"{prefix}[{index}]" if indexed else prefix
+        token = re.sub(r"[^A-Z0-9]", "", raw.upper())
+        if not token:
+            continue
+        if token in seen:
+            first_where, first = seen[token]
+            what = (
+                f"duplicate seller id {raw!r}"
+                if raw == first
+                else f"seller id {raw!r} is the same seller as {first!r}"
+                f" (Amazon's merchant token {token!r})"
+            )
+            raise ConfigError(
+                f"{where}.seller_id: {what}, also given in {first_where}.seller_id; keep one"
+                f"{suffix}"
+            )
+        seen[token] = (where, raw)
 
 
 def _from_file(path: Path, environ: Mapping[str, str]) -> list[SellerConfig]:

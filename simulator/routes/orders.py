@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 
+from simulator.config import SimulatorSettings
 from simulator.entities import Order
 from simulator.errors import invalid_input, not_found
 from simulator.routes.common import (
@@ -48,6 +50,17 @@ def _priced(status: str) -> bool:
     return status in ("Unshipped", "Shipped")
 
 
+def _fulfillment_omitted(request: Request, order_item_id: str) -> bool:
+    """The `omitted_fulfillment_rate` fault: drawn per item from the seed, so an item
+    read again is sent the same way."""
+    settings: SimulatorSettings = request.app.state.settings
+    rate = settings.faults.omitted_fulfillment_rate
+    if rate <= 0:
+        return False
+    seed = world_of(request).config.seed
+    return random.Random(f"{seed}:omit-fulfillment:{order_item_id}").random() < rate
+
+
 def order_2026(order: Order, request: Request) -> dict[str, Any]:
     """An order in Orders 2026-01-01 shape, items inline."""
     t = world_of(request).horizon
@@ -74,6 +87,8 @@ def order_2026(order: Order, request: Request) -> dict[str, Any]:
                 "quantityUnfulfilled": 0 if shipped or status == "Canceled" else item.quantity,
             },
         }
+        if _fulfillment_omitted(request, item.order_item_id):
+            del entry["fulfillment"]  # optional in the model: a client must not read 0
         if _priced(status) and "PROCEEDS" in included:
             breakdowns = [
                 {"type": "ITEM", "subtotal": money_2026(item.item_price, order.currency)},

@@ -202,7 +202,20 @@ BAD_SECOND_SELLER = [
     (
         'seller_id = "A2SELLERTWO"',
         'seller_id = "A1SELLERONE"',
-        "sellers[1].seller_id: duplicate seller id",
+        "sellers[1].seller_id: duplicate seller id 'A1SELLERONE', also given in"
+        " sellers[0].seller_id",
+    ),
+    # two spellings of one seller would share its rows in dlt and dbt: both are named
+    (
+        'seller_id = "A2SELLERTWO"',
+        'seller_id = "a1sellerone"',
+        "sellers[1].seller_id: seller id 'a1sellerone' is the same seller as 'A1SELLERONE'"
+        " (Amazon's merchant token 'A1SELLERONE'), also given in sellers[0].seller_id",
+    ),
+    (
+        'seller_id = "A2SELLERTWO"',
+        'seller_id = "A1-SELLER_ONE"',
+        "sellers[1].seller_id: seller id 'A1-SELLER_ONE' is the same seller as 'A1SELLERONE'",
     ),
     (
         'seller_id = "A2SELLERTWO"',

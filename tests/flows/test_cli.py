@@ -242,3 +242,48 @@ def test_sync_goes_through_the_flow_selects_audits_and_says_what_failed(
     )
     assert [e for s, _, _, e, _ in audit if s == bad] == [error]
     assert len({run for *_, run in audit}) == 2 and all(run for *_, run in audit)
+
+
+def test_rows_rejected_or_retried_are_said_in_the_summary_the_audit_and_the_exit_code(
+    tmp_path: Path,
+) -> None:
+    """Nothing reported `ok` when data was dropped: a run whose reports had malformed rows
+    (rejected, kept in rejected_rows) and whose first shipments report ended FATAL (asked
+    for again within the run) exits 3, and its printed summary says both in words, as
+    `sync_runs` records them."""
+    world = World(TINY)
+    faults = FaultConfig(
+        malformed_row_rate=0.15,
+        fatal_reports=1,
+        fatal_report_types=["GET_AMAZON_FULFILLED_SHIPMENTS_DATA_GENERAL"],
+    )
+    data = tmp_path / "data"
+    with RunningSimulator(world, FAST.model_copy(update={"faults": faults})) as simulator:
+        sellers, credentials = env_sellers_file(
+            world.sellers, simulator.base_url, tmp_path / "sellers.toml"
+        )
+        base = ["sync", "--sellers-file", str(sellers), "--data-dir", str(data), "--since", SINCE]
+        picked = ["--data-set", "fba_shipments", "--data-set", "customer_returns"]
+        done = clario([*base, *picked], clario_env(tmp_path, credentials))
+    out = " ".join(done.stdout.split())
+    assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-3000:]
+    connection = duckdb.connect(str(data / "clario.duckdb"), read_only=True)
+    audit = connection.execute(
+        "select data_set, status, rows_rejected, rows_with_warnings, retries, notes"
+        " from raw_clario_audit.sync_runs"
+    ).fetchall()
+    connection.close()
+    by_data_set = {row[0]: row[1:] for row in audit}
+    assert {status for status, *_ in by_data_set.values()} <= {"ok", "partial"}, audit
+    assert sum(rejected for _, rejected, *_ in by_data_set.values()) > 0, audit
+    _, _, _, retries, notes = by_data_set["fba_shipments"]
+    assert retries == 1 and "succeeded on attempt 2" in notes and "FATAL" in notes, audit
+    # the printed summary: a notes line per data set, in the words sync_runs keeps
+    assert "Notes:" in done.stdout
+    account = world.sellers[0].seller_id
+    for data_set, (_, rejected, _, _, notes) in by_data_set.items():
+        if rejected:
+            line = f"{account} {data_set}: {rejected} row(s) rejected, kept in rejected_rows"
+            assert line in out, done.stdout
+        if notes:
+            assert " ".join(notes.split()) in out, done.stdout

@@ -4,6 +4,8 @@ build as `clario run` reports it (the summary table and one line, no traceback).
 from __future__ import annotations
 
 import json
+import re
+import time
 from pathlib import Path
 
 import duckdb
@@ -11,12 +13,13 @@ import duckdb
 from simulator.server import RunningSimulator
 from simulator.world import World
 from tests.extract.conftest import FAST
-from tests.flows.operator import SINCE, TINY, clario, clario_env, env_sellers_file
+from tests.flows.operator import ROOT, SINCE, TINY, clario, clario_env, env_sellers_file
 
 
 def test_a_failed_build_is_summarized_recorded_and_alerted(tmp_path: Path) -> None:
     world = World(TINY)
     data = tmp_path / "data"
+    started = time.time()
     with RunningSimulator(world, FAST) as simulator:
         sellers, credentials = env_sellers_file(
             world.sellers, simulator.base_url, tmp_path / "sellers.toml"
@@ -29,6 +32,17 @@ def test_a_failed_build_is_summarized_recorded_and_alerted(tmp_path: Path) -> No
     assert "Sync summary" in result.stdout
     [reason] = [line for line in result.stdout.splitlines() if "dbt build failed" in line]
     assert "Traceback" not in result.stderr, result.stderr[-3000:]
+    # the build and its `dbt retry` both logged under the data dir, nothing in the checkout
+    log = (data / "dbt_logs" / "dbt.log").read_text()
+    build, retry = (int(n) for n in re.findall(r"\]: 1 of (\d+) START sql", log))
+    assert retry < build, "the build, then `dbt retry` of what failed"
+    written = [
+        p
+        for root in (ROOT / "dbt_project" / "logs", ROOT / "logs", ROOT / "dbt_project" / "target")
+        for p in root.rglob("*")
+        if p.is_file() and p.stat().st_mtime >= started
+    ]
+    assert written == []
     # the outcome is in the audit trail, with the failing nodes
     connection = duckdb.connect(str(data / "clario.duckdb"), read_only=True)
     [(status, failing, flow_run_id)] = connection.execute(

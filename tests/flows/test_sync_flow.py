@@ -10,6 +10,7 @@ from pathlib import Path
 
 import psycopg2
 import pytest
+import requests
 
 from extract.layout import audit_dataset
 from extract.run import DATA_SETS
@@ -180,17 +181,23 @@ def test_the_flow_into_postgres_builds_the_truth_and_a_second_run_changes_no_mar
     assert passed and int(passed.group(1)) >= 10, log[-2000:]
 
 
+@pytest.mark.parametrize("refusal", ["lwa", "spapi_403"])
 def test_a_seller_with_refused_credentials_fails_at_once_and_delays_no_other(
-    tmp_path: Path,
+    tmp_path: Path, refusal: str
 ) -> None:
-    """LWA refusing a seller's credentials is not retried (no retry can fix it): its data
-    sets fail on the first attempt, and the other sellers sync as if it were not there."""
+    """LWA refusing a seller's credentials (400 invalid_client), or SP-API refusing the
+    seller (403 Unauthorized: the authorization lost its role), is not retried (no retry
+    can fix it): its data sets fail on the first attempt, without the back-off, and the
+    other sellers sync as if it were not there."""
     world = World(WORLD)
-    with RunningSimulator(world, FAST) as simulator:
+    bad = world.sellers[0]
+    faults = FaultConfig(unauthorized_sellers=[bad.seller_id] if refusal == "spapi_403" else [])
+    with RunningSimulator(world, FAST.model_copy(update={"faults": faults})) as simulator:
         sellers = _sellers_file(world, simulator.base_url, tmp_path / "sellers.toml")
-        bad = world.sellers[0]
-        sellers.write_text(sellers.read_text().replace(bad.client_secret, "not-the-secret"))
-        with pytest.raises(RuntimeError, match="LWA refused") as caught:
+        if refusal == "lwa":
+            sellers.write_text(sellers.read_text().replace(bad.client_secret, "not-the-secret"))
+        message = "LWA refused" if refusal == "lwa" else "403"
+        with pytest.raises(RuntimeError, match=message) as caught:
             sync(
                 data_dir=tmp_path / "data",
                 sellers_file=sellers,
@@ -200,10 +207,18 @@ def test_a_seller_with_refused_credentials_fails_at_once_and_delays_no_other(
                 retry_backoff_seconds=60,  # a retry would hold the test for minutes
                 build=False,
             )
+        refused = [
+            r
+            for r in requests.get(simulator.base_url + "/_simulator/requests", timeout=5).json()
+            if r["status"] == 403
+        ]
     summaries = caught.value.summaries  # type: ignore[attr-defined]
     failed = [s for s in summaries if s["seller_id"] == bad.seller_id]
     assert [s["status"] for s in failed] == ["failed"] * len(DATA_SETS)
     assert {s["retries"] for s in failed} == {0}
+    assert sum(s["duration_seconds"] for s in failed) < 30, "one back-off alone takes 60 s"
+    # the seller's first refusal ended it: nothing asked again
+    assert len(refused) == (1 if refusal == "spapi_403" else 0), refused
     others = [s for s in summaries if s["seller_id"] != bad.seller_id]
     assert others and {s["status"] for s in others} == {"ok"}
     assert_matches_truth(

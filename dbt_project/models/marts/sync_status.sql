@@ -103,7 +103,9 @@ final as (
         -- flags
         coalesce(
             successes.last_success_at
-            >= {{ dbt.dateadd('hour', -var('sync_fresh_hours'), dbt.current_timestamp()) }},
+            >= {{ dbt.dateadd(
+                'hour', -clario.whole_number_var('sync_fresh_hours'), dbt.current_timestamp()
+            ) }},
             false
         ) as is_fresh
 
