@@ -20,6 +20,8 @@ from tests.transform.marts_check import mart_figures, truth_figures
 pytestmark = pytest.mark.slow
 
 
+# about 5 minutes alone; the read-ahead thread of each first sync and a busy machine add to it
+@pytest.mark.timeout(1500)
 def test_fifty_sellers_into_duckdb(
     many_sellers_world: World, many_sellers_simulator: RunningSimulator, tmp_path: Path
 ) -> None:
