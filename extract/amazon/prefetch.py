@@ -126,7 +126,6 @@ class FinancesReadAhead:
         self._spools: dict[str, Spool] = {}
         self._planned = threading.Event()
         self._stop = threading.Event()
-        self.failed: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="finances read-ahead", daemon=True)
 
     def start(self) -> FinancesReadAhead:
@@ -155,7 +154,6 @@ class FinancesReadAhead:
             group_ids = self._groups_to_page()
         except Exception as error:  # the finances data set lists them again, and says why
             log.info("finances read-ahead: could not list groups: %s", error)
-            self.failed = error
             self._planned.set()
             return
         self._spools = {
@@ -174,7 +172,6 @@ class FinancesReadAhead:
                     spool.write_all(pages, self._stop)
                 except Exception as error:  # left to the live path, which reports it
                     log.info("finances read-ahead stopped at group %s: %s", group_id, error)
-                    self.failed = error
                     break
         finally:
             for spool in self._spools.values():

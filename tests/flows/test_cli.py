@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -226,12 +227,7 @@ def test_sync_goes_through_the_flow_selects_audits_and_says_what_failed(
         assert not [word for word in NOISE if word in output], output[-3000:]
 
     # every sync writes the audit trail, as `clario run` does
-    connection = duckdb.connect(str(data / "clario.duckdb"), read_only=True)
-    audit = connection.execute(
-        "select seller_id, data_set, status, error, flow_run_id"
-        " from raw_clario_audit.sync_runs order by started_at"
-    ).fetchall()
-    connection.close()
+    audit = _sync_runs(data, "seller_id, data_set, status, error, flow_run_id")
     assert sorted((s, d, st) for s, d, st, _, _ in audit) == sorted(
         [
             (good, "orders", "ok"),
@@ -267,12 +263,7 @@ def test_rows_rejected_or_retried_are_said_in_the_summary_the_audit_and_the_exit
         done = clario([*base, *picked], clario_env(tmp_path, credentials))
     out = " ".join(done.stdout.split())
     assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-3000:]
-    connection = duckdb.connect(str(data / "clario.duckdb"), read_only=True)
-    audit = connection.execute(
-        "select data_set, status, rows_rejected, rows_with_warnings, retries, notes"
-        " from raw_clario_audit.sync_runs"
-    ).fetchall()
-    connection.close()
+    audit = _sync_runs(data, "data_set, status, rows_rejected, rows_with_warnings, retries, notes")
     by_data_set = {row[0]: row[1:] for row in audit}
     assert {status for status, *_ in by_data_set.values()} <= {"ok", "partial"}, audit
     assert sum(rejected for _, rejected, *_ in by_data_set.values()) > 0, audit
@@ -287,3 +278,13 @@ def test_rows_rejected_or_retried_are_said_in_the_summary_the_audit_and_the_exit
             assert line in out, done.stdout
         if notes:
             assert " ".join(notes.split()) in out, done.stdout
+
+
+def _sync_runs(data: Path, columns: str) -> list[tuple[Any, ...]]:
+    """The audit trail's rows, oldest first, read as an analyst would (read-only)."""
+    connection = duckdb.connect(str(data / "clario.duckdb"), read_only=True)
+    try:
+        query = f"select {columns} from raw_clario_audit.sync_runs order by started_at"
+        return connection.execute(query).fetchall()
+    finally:
+        connection.close()
