@@ -457,6 +457,11 @@ def amazon_seller(ctx: SellerContext, runs: Callable[[str], DataSetRun]) -> list
         data_from=financial_event_groups,
         name="financial_events",
         primary_key=["seller_id", "event_id"],
+        # A group is always read whole (the open one again each run, a closed one once more
+        # from its report): its rows replace every row the group had, whatever their ids.
+        # Ids made from what both sources state can still differ (an adjustment of several
+        # items the report gives one row each), and would otherwise be kept twice.
+        merge_key=["seller_id", "financial_event_group_id"],
         write_disposition="merge",
     )
     def financial_events(groups: list[dict[str, Any]]) -> Iterator[Any]:

@@ -1,8 +1,10 @@
+{#- A settlement period's lines arrive together (its group is always read whole) and
+    replace all its earlier lines, whatever their ids. #}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
-        unique_key=['seller_id', 'settlement_line_id'],
+        unique_key=['seller_id', 'settlement_id'],
         on_schema_change='append_new_columns',
         indexes=clario.mart_indexes([
             ['user_id'],
