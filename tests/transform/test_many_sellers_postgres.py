@@ -22,6 +22,9 @@ from tests.transform.marts_check import mart_figures, truth_figures
 pytestmark = pytest.mark.slow
 
 
+# fifty first syncs (dlt's fixed cost per seller) and two builds: about 10 minutes at the
+# end of a full run, beside the DuckDB one
+@pytest.mark.timeout(1500)
 @pytest.mark.postgres
 def test_fifty_sellers_into_postgres(
     many_sellers_world: World,
