@@ -31,6 +31,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extract.failures import failure_text
+from extract.layout import staging_dataset
 from extract.pipeline import DestinationName, make_destination, sync_seller
 from extract.run import DataSetRun
 from extract.spapi.config import SellerConfig, load_sellers
@@ -112,6 +113,7 @@ def sync_one_seller(
     shared_rate_limits: bool = False,
     retries: int = 2,
     retry_backoff_seconds: float = 10,
+    staging_dataset: str | None = None,
 ) -> list[dict[str, Any]]:
     """Extract and load a seller's data sets; a summary per data set, failed ones included.
 
@@ -137,10 +139,10 @@ def sync_one_seller(
 
     runs = sync_seller(
         seller,
-        make_destination(destination, data_dir, postgres_dsn),
+        make_destination(destination, data_dir, postgres_dsn, staging_dataset),
         data_dir,
         # one load at a time; on DuckDB each waits until no reader holds the file
-        warehouse_writer(destination, data_dir),
+        warehouse_writer(destination, data_dir, staging_dataset),
         settings=settings,
         data_sets=data_sets,
         client_options=options,
@@ -213,6 +215,9 @@ def sync(
     if shard is not None:
         logger.info("shard %s of %s: %s seller(s)", shard, shards, len(chosen))
     settings = settings or SyncSettings(since=since)
+    # a shard's merges go through a staging dataset of its own: the other shards' loads
+    # do not wait for its loads (extract/pipeline.py's WarehouseWriter)
+    staging = staging_dataset(shard) if shard is not None and shards > 1 else None
     # the first wave starts staggered, so sellers do not all call Amazon in the same second
     wave = seller_concurrency()
     futures: list[tuple[str, PrefectFuture[list[dict[str, Any]]]]] = []
@@ -230,6 +235,7 @@ def sync(
             delay_seconds=float(index * stagger_seconds if index < wave else 0),
             retries=retries,
             retry_backoff_seconds=retry_backoff_seconds,
+            staging_dataset=staging,
         )
         futures.append((seller.seller_id, future))
     summaries: list[dict[str, Any]] = []

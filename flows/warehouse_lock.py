@@ -470,9 +470,12 @@ def wait_for_duckdb_file(database: Path, wait_seconds: float | None = None) -> N
             time.sleep(0.5)
 
 
-def warehouse_writer(destination: str, data_dir: Path) -> WarehouseWriter:
-    """The extractor's writer (one load at a time) that, on DuckDB, also waits until no
-    other process holds the file (a notebook, `clario status`) before each write."""
+def warehouse_writer(
+    destination: str, data_dir: Path, staging_dataset: str | None = None
+) -> WarehouseWriter:
+    """The extractor's writer (one load at a time; a shard's loads through its own
+    `staging_dataset`) that, on DuckDB, also waits until no other process holds the file
+    (a notebook, `clario status`) before each write."""
     from extract.pipeline import WarehouseWriter
 
     database = data_dir / "clario.duckdb"
@@ -483,4 +486,5 @@ def warehouse_writer(destination: str, data_dir: Path) -> WarehouseWriter:
         before_write=(
             functools.partial(wait_for_duckdb_file, database) if destination == "duckdb" else None
         ),
+        staging_dataset=staging_dataset,
     )

@@ -52,10 +52,12 @@ def test_a_pool_run_shares_with_its_shards_then_builds_alone(pg: str, tmp_path: 
     with hold_warehouse("postgres", tmp_path, 0, pool=True) as pool:
         _refused(tmp_path, "another sync-pool run is running", pool=True)
         _refused(tmp_path, "is in use by pid")  # no whole run while the pool runs
-        with hold_warehouse("postgres", tmp_path, 0, shard=0, shards=2):
-            # the build waits for its shards; here it gives up, naming the shard
-            with pytest.raises(WarehouseBusy, match=r"\(shard=0/2\)"):
-                pool.make_exclusive(1)
+        # the build waits for its shards; here it gives up, naming the shard
+        with (
+            hold_warehouse("postgres", tmp_path, 0, shard=0, shards=2),
+            pytest.raises(WarehouseBusy, match=r"\(shard=0/2\)"),
+        ):
+            pool.make_exclusive(1)
         pool.make_exclusive(0)  # the shard ended: the build holds the warehouse alone
         _refused(tmp_path, "is in use by pid", shard=1, shards=2)
         _refused(tmp_path, "is in use by pid")
@@ -66,8 +68,9 @@ def test_a_pool_run_shares_with_its_shards_then_builds_alone(pg: str, tmp_path: 
 def test_the_pool_and_shards_need_postgres(tmp_path: Path) -> None:
     from flows.shards import ShardError
 
-    with pytest.raises(ShardError, match="needs PostgreSQL"), hold_warehouse(
-        "duckdb", tmp_path, 0, pool=True
+    with (
+        pytest.raises(ShardError, match="needs PostgreSQL"),
+        hold_warehouse("duckdb", tmp_path, 0, pool=True),
     ):
         pass
     assert not (tmp_path / "clario.lock").exists()

@@ -11,7 +11,8 @@ shards; then:
 - both shard runs ran, side by side, on the two different shard workers, as subflows of
   the sync-pool run;
 - every seller synced once, by the shard it belongs to, every data set ok;
-- every seller's marts equal its truth, after one dbt build, the sync-pool run's.
+- every seller's marts equal its truth, after one dbt build, the sync-pool run's;
+- each shard merged through its own staging dataset, and removing a seller reaches it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,7 +36,6 @@ from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import (
     DeploymentFilter,
     DeploymentFilterId,
-    FlowRunFilter,
     LogFilter,
     LogFilterFlowRunId,
 )
@@ -51,6 +52,7 @@ from simulator.world import World
 from tests.extract.conftest import NOW, TEST_CLIENT
 from tests.flows.operator import ROOT, env_sellers_file
 from tests.transform.conftest import postgres_query
+from tests.transform.many_sellers import _remove, _rows_of
 from tests.transform.marts_check import mart_figures, truth_figures
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -112,16 +114,24 @@ def _start_worker(
 
 
 def _submitted_by(flow_run: FlowRun) -> set[str]:
-    """The workers that logged taking `flow_run` ("Worker 'x' submitting flow run ...")."""
+    """The workers that logged taking `flow_run` ("Worker 'x' submitting flow run ...").
+
+    Workers send their logs in batches: read again for a while until one is there.
+    """
+    deadline = time.monotonic() + 30
     with get_client(sync_client=True) as client:
-        logs = client.read_logs(
-            log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id]))
-        )
-    return {
-        found.group(1)
-        for log in logs
-        if (found := re.match(r"Worker '([^']+)' submitting flow run", log.message))
-    }
+        while True:
+            logs = client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id]))
+            )
+            takers = {
+                found.group(1)
+                for log in logs
+                if (found := re.match(r"Worker '([^']+)' submitting flow run", log.message))
+            }
+            if takers or time.monotonic() > deadline:
+                return takers
+            time.sleep(1)
 
 
 def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
@@ -136,7 +146,9 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
     pool = f"clario-test-{uuid.uuid4().hex[:8]}"
     data_dir = tmp_path / "data"
     workers: list[subprocess.Popen[bytes]] = []
-    with RunningSimulator(world, SimulatorSettings(rate_scale=1000, report_delay_seconds=0.2)) as sim:
+    with RunningSimulator(
+        world, SimulatorSettings(rate_scale=1000, report_delay_seconds=0.2)
+    ) as sim:
         sellers_file, credentials = env_sellers_file(
             world.sellers, sim.base_url, tmp_path / "sellers.toml"
         )
@@ -144,7 +156,7 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
             **os.environ,  # with this test's raw and audit datasets (pg_datasets)
             **credentials,  # the sellers' secrets: only in the workers' environment
             "PREFECT_API_URL": str(PREFECT_API_URL.value()),
-            "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "PREFECT_WORKER_QUERY_SECONDS": "2",
             "PYTHONPATH": str(ROOT),
             "CLARIO_PG_DSN": pg_dsn,
             "CLARIO_PG_SCHEMA": marts_schema,
@@ -211,9 +223,14 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
     # two shard runs, subflows of the pool run, each on its own worker, at the same time
     assert sorted(run.parameters["shard"] for run in shard_runs) == [0, 1]
     assert parents == {pool_run.id}
-    assert all(run.state and run.state.is_completed() for run in shard_runs)
+    assert all(run.state and run.state.is_completed() for run in shard_runs), [
+        run.state for run in shard_runs
+    ]
     takers = [_submitted_by(run) for run in shard_runs]
-    assert sorted(name for taker in takers for name in taker) == list(SHARD_WORKERS), takers
+    assert sorted(name for taker in takers for name in taker) == list(SHARD_WORKERS), (
+        takers,
+        logs,
+    )
     first, second = shard_runs
     assert first.start_time and second.start_time and first.end_time and second.end_time
     assert first.start_time < second.end_time and second.start_time < first.end_time
@@ -226,9 +243,13 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
     assert {status for _, _, status, _ in rows} == {"ok"}, rows
     per_data_set = [(seller, data_set) for seller, data_set, _, _ in rows]
     assert len(per_data_set) == len(set(per_data_set)), "a data set synced twice"
-    assert {
-        seller: shard_of_run[run_id] for seller, _, _, run_id in rows
-    } == {a.seller_id: shard for shard, accounts in by_shard.items() for a in accounts}
+    assert {seller: shard_of_run[run_id] for seller, _, _, run_id in rows} == {
+        a.seller_id: shard for shard, accounts in by_shard.items() for a in accounts
+    }
+
+    # each shard merged through a staging dataset of its own, so their loads could overlap
+    schemas = {name for (name,) in query("select nspname from pg_namespace", [])}
+    assert {f"{raw}_staging_shard0", f"{raw}_staging_shard1"} <= schemas
 
     # one build, the pool run's, and every seller's marts equal its truth
     builds = query(f"select status, flow_run_id from {audit}.dbt_builds", [])
@@ -237,3 +258,12 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
         assert mart_figures(query, marts_schema, account.seller_id, "%s") == truth_figures(
             seller_truth(world, account)
         ), account.seller_id
+
+    # removing a seller reaches the shards' staging datasets too
+    stagings = [f"{raw}_staging_shard0", f"{raw}_staging_shard1"]
+    staged = {a.seller_id: _rows_of(query, a.seller_id, stagings, "%s") for a in world.sellers}
+    gone = max(staged, key=lambda seller: staged[seller])
+    assert staged[gone] > 0, staged
+    options = ["--destination", "postgres", "--pg-dsn", pg_dsn, "--data-dir", str(data_dir)]
+    _remove(gone, *options, env={**os.environ, "CLARIO_PG_SCHEMA": marts_schema})
+    assert _rows_of(query, gone, [raw, f"{raw}_staging", *stagings, marts_schema], "%s") == 0
