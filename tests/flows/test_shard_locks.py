@@ -1,14 +1,19 @@
 """Shard runs of one PostgreSQL warehouse run side by side, never beside a whole run or a
-build, and never beside shard runs of another count (their sellers would overlap)."""
+build, and never beside shard runs of another count (their sellers would overlap); their
+loads overlap too, except those that may change the tables."""
 
 from __future__ import annotations
 
 import socket
+import threading
 from contextlib import ExitStack
 from pathlib import Path
 
+import psycopg2
 import pytest
 
+from extract.layout import staging_dataset
+from extract.pipeline import WarehouseWriter
 from flows.warehouse_lock import WarehouseBusy, hold_warehouse, postgres_holder
 
 pytestmark = pytest.mark.postgres
@@ -74,3 +79,38 @@ def test_the_pool_and_shards_need_postgres(tmp_path: Path) -> None:
     ):
         pass
     assert not (tmp_path / "clario.lock").exists()
+
+
+def _enters_within(writer: WarehouseWriter, schema_hash: str | None, seconds: float) -> bool:
+    """Whether `writer` gets the warehouse for a load of `schema_hash` within `seconds`
+    (it keeps trying in the background, and lets go once in)."""
+    entered = threading.Event()
+
+    def load() -> None:
+        with writer(schema_hash):
+            entered.set()
+
+    threading.Thread(target=load, daemon=True).start()
+    return entered.wait(seconds)
+
+
+def test_shards_loads_overlap_unless_one_may_change_the_tables(
+    pg: str, pg_datasets: tuple[str, str], tmp_path: Path
+) -> None:
+    raw, _ = pg_datasets
+    with psycopg2.connect(pg) as connection, connection.cursor() as cursor:
+        # what dlt records of each schema version it migrated the raw dataset to
+        cursor.execute(f'create schema "{raw}"')
+        cursor.execute(f'create table "{raw}"._dlt_version (version_hash text)')
+        cursor.execute(f"insert into \"{raw}\"._dlt_version values ('known')")
+    shard0, shard1, whole = (
+        WarehouseWriter("postgres", tmp_path, pg, staging_dataset=staging_dataset(shard))
+        for shard in (0, 1, None)
+    )
+    with shard0("known"):
+        assert _enters_within(shard1, "known", 30), "a data-only load of another shard waits"
+        # a load that may create or alter tables, or any other write, waits for every load
+        assert not _enters_within(shard1, "unknown", 2)
+    assert _enters_within(whole, None, 30)
+    with shard0("unknown"):
+        assert not _enters_within(shard1, "known", 2)
