@@ -12,15 +12,17 @@
    dir), a process work pool, prefect.yaml's `clario-sync-shard` deployment from this
    checkout, and max(--workers) `prefect worker start --work-queue shards --limit 1`
    processes, each syncing --concurrency sellers at a time;
-3. for each N in --workers: a fresh PostgreSQL warehouse (the bench's own datasets), then
-   N shard runs (shard i of N) started at once, as `sync-pool` starts them, and waited for.
+3. for each N in --workers: a fresh PostgreSQL warehouse (the bench's own datasets) and a
+   fresh simulator; N shard runs (shard i of N) started at once, as `sync-pool` starts
+   them, and waited for: the first sync; then the simulator's clock moves six hours and
+   N shard runs sync again: the six-hourly run, whose loads change no table.
 
-It prints, per N: the extraction's seconds (first data set started to last one finished,
-from `sync_runs`), the shard runs' seconds as Prefect saw them (running to done), the
-wall time from starting the runs to the last one's end (a worker taking the run and
-starting its process included), the slowest shard's share of the sellers; then the ratio
-of one worker's extraction to N workers'. No dbt build: the sync-pool run builds once
-after its shards, the same build whatever N.
+It prints, per N and sync: the extraction's seconds (first data set started to last one
+finished, from `sync_runs`), the shard runs' seconds as Prefect saw them (running to
+done), the wall time from starting the runs to the last one's end (a worker taking the
+run and starting its process included), the largest shard's number of sellers; then
+the ratio of N workers' extraction to one worker's. No dbt build: the sync-pool run
+builds once after its shards, the same build whatever N.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg2
+import requests
 import yaml
 from many_sellers import NOW, serve_simulator, world_options, write_sellers_file
 
@@ -101,15 +104,22 @@ def run_shards(shards: int, parameters: dict[str, Any]) -> list[Any]:
             time.sleep(1)
 
 
-def extraction_seconds(pg_dsn: str) -> tuple[float, int]:
-    """First data set's start to the last one's end, and how many failed."""
+def extraction_seconds(pg_dsn: str, runs: list[Any]) -> float:
+    """The runs' first data set's start to their last one's end; every run and data set
+    must have succeeded."""
+    if not all(run.state.is_completed() for run in runs):
+        raise SystemExit(f"shard runs failed: {[run.state for run in runs]}")
     with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
         cursor.execute(
             "select extract(epoch from max(finished_at) - min(started_at)),"
-            f" count(*) filter (where status = 'failed') from {AUDIT}.sync_runs"
+            " count(*) filter (where status = 'failed')"
+            f" from {AUDIT}.sync_runs where flow_run_id = any(%s)",
+            [[str(run.id) for run in runs]],
         )
         seconds, failed = cursor.fetchone() or (0, 0)
-    return float(seconds), int(failed)
+    if failed:
+        raise SystemExit(f"{failed} data set(s) failed; see sync_runs in {AUDIT}")
+    return float(seconds)
 
 
 def main() -> None:
@@ -142,68 +152,74 @@ def main() -> None:
     settings = SyncSettings(
         since=NOW - timedelta(days=args.history_days), report_poll_seconds=0.2
     ).model_dump(mode="json")
+    six_hourly = SyncSettings(report_poll_seconds=0.2).model_dump(mode="json")
     workers: list[subprocess.Popen[bytes]] = []
     print(
-        f"{'workers':>8}{'sellers':>8}{'largest shard':>14}{'extract s':>10}"
+        f"{'workers':>8}{'sellers':>8}{'largest shard':>14}{'sync':>7}{'extract s':>10}"
         f"{'shard runs s':>13}{'wall s':>8}",
         flush=True,
     )
-    extraction: dict[int, float] = {}
-    with serve_simulator(world, args.rate_scale, args.report_delay) as base:
-        sellers_file = write_sellers_file(world, base, work / "sellers.toml")
-        seller_ids = [seller.seller_id for seller in load_sellers(sellers_file)]
-        with local_server(work / "prefect") as (api, _):
-            env = {
-                **os.environ,
-                "PREFECT_API_URL": api,
-                "PREFECT_WORKER_QUERY_SECONDS": "1",
-                "PYTHONPATH": str(ROOT),
-                "CLARIO_PG_DSN": args.pg_dsn,
-                "CLARIO_SELLER_CONCURRENCY": str(args.concurrency),
-            }
-            create = [PREFECT, "work-pool", "create", POOL, "--type", "process"]
-            subprocess.run(create, env=env, check=True, capture_output=True)
-            deploy_shards(not args.no_shared_rate_limits)
-            try:
-                workers += [start_worker(k, env, work) for k in range(max(args.workers))]
-                wait_for_workers(len(workers))
-                for n in args.workers:
-                    drop_warehouse(args.pg_dsn)
+    extraction: dict[tuple[int, str], float] = {}
+    with local_server(work / "prefect") as (api, _):
+        env = {
+            **os.environ,
+            "PREFECT_API_URL": api,
+            "PREFECT_WORKER_QUERY_SECONDS": "1",
+            "PYTHONPATH": str(ROOT),
+            "CLARIO_PG_DSN": args.pg_dsn,
+            "CLARIO_SELLER_CONCURRENCY": str(args.concurrency),
+        }
+        create = [PREFECT, "work-pool", "create", POOL, "--type", "process"]
+        subprocess.run(create, env=env, check=True, capture_output=True)
+        deploy_shards(not args.no_shared_rate_limits)
+        try:
+            workers += [start_worker(k, env, work) for k in range(max(args.workers))]
+            wait_for_workers(len(workers))
+            for n in args.workers:
+                drop_warehouse(args.pg_dsn)
+                # a simulator of its own: its clock starts where the other N's did
+                with serve_simulator(world, args.rate_scale, args.report_delay) as base:
+                    sellers_file = write_sellers_file(world, base, work / f"sellers-{n}.toml")
+                    seller_ids = [seller.seller_id for seller in load_sellers(sellers_file)]
+                    largest = max(
+                        sum(shard_of(s, n) == shard for s in seller_ids) for shard in range(n)
+                    )
                     parameters = {
                         "data_dir": str(work / f"data-{n}"),
                         "sellers_file": str(sellers_file),
                         "settings": settings,
                         "client_options": {"timeout": 30},
                     }
-                    started = time.perf_counter()
-                    runs = run_shards(n, parameters)
-                    wall = time.perf_counter() - started
-                    if not all(run.state.is_completed() for run in runs):
-                        raise SystemExit(f"shard runs failed: {[r.state for r in runs]}")
-                    seconds, failed = extraction_seconds(args.pg_dsn)
-                    if failed:
-                        raise SystemExit(f"{failed} data set(s) failed; see sync_runs in {AUDIT}")
-                    extraction[n] = seconds
-                    in_prefect = (
-                        max(r.end_time for r in runs) - min(r.start_time for r in runs)
-                    ).total_seconds()
-                    largest = max(
-                        sum(shard_of(s, n) == shard for s in seller_ids) for shard in range(n)
-                    )
-                    print(
-                        f"{n:>8}{len(seller_ids):>8}{largest:>14}{seconds:>10.1f}"
-                        f"{in_prefect:>13.1f}{wall:>8.1f}",
-                        flush=True,
-                    )
-            finally:
-                for worker in workers:
-                    worker.send_signal(signal.SIGTERM)
-                for worker in workers:
-                    worker.wait(timeout=60)
-    one = extraction.get(1)
-    for n, seconds in extraction.items():
+                    for sync in ("first", "6 h"):
+                        if sync == "6 h":  # the six-hourly run: every table already there
+                            later = (NOW + timedelta(hours=6)).isoformat()
+                            requests.post(
+                                f"{base}/_simulator/clock", json={"now": later}, timeout=10
+                            )
+                            # from the cursors, as scheduled runs; polls paced for the simulator
+                            parameters["settings"] = six_hourly
+                        started = time.perf_counter()
+                        runs = run_shards(n, parameters)
+                        wall = time.perf_counter() - started
+                        seconds = extraction_seconds(args.pg_dsn, runs)
+                        extraction[n, sync] = seconds
+                        in_prefect = (
+                            max(r.end_time for r in runs) - min(r.start_time for r in runs)
+                        ).total_seconds()
+                        print(
+                            f"{n:>8}{len(seller_ids):>8}{largest:>14}{sync:>7}{seconds:>10.1f}"
+                            f"{in_prefect:>13.1f}{wall:>8.1f}",
+                            flush=True,
+                        )
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            for worker in workers:
+                worker.wait(timeout=60)
+    for (n, sync), seconds in extraction.items():
+        one = extraction.get((1, sync))
         if one and n != 1:
-            print(f"{n} workers: {seconds / one:.0%} of one worker's extraction time")
+            print(f"{sync} sync, {n} workers: {seconds / one:.0%} of one worker's extraction time")
 
 
 def start_worker(k: int, env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
