@@ -32,6 +32,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -75,6 +77,61 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[Measured, str]:
     invoke = re.search(r"dbt invoke took ([\d.]+) s", done.stderr)
     seconds = float(invoke.group(1)) if invoke else elapsed
     return Measured(seconds, int(peak.group(1)) // 1024 if peak else -1), done.stdout
+
+
+def world_options(sellers: int, history_days: int, orders_per_day: int) -> list[str]:
+    """The simulator's world: `clario simulator serve` and `sellers` take the same options."""
+    return [
+        "--seed", "5", "--sellers", str(sellers), "--history-days", str(history_days),
+        "--orders-per-day", str(orders_per_day), "--now", NOW.isoformat(),
+    ]  # fmt: skip
+
+
+@contextmanager
+def serve_simulator(
+    world: list[str], rate_scale: float, report_delay: float = 0.2
+) -> Iterator[str]:
+    """The simulator in its own process, serving `world`; yields its base URL. Amazon takes
+    `report_delay` seconds to prepare a report."""
+    port = free_port()
+    simulator = subprocess.Popen(
+        [CLARIO, "simulator", "serve", "--port", str(port), "--rate-scale", str(rate_scale),
+         "--report-delay", str(report_delay), *world],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                requests.get(base + "/_simulator/health", timeout=1)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        simulator.send_signal(signal.SIGTERM)
+        simulator.wait(timeout=30)
+
+
+def write_sellers_file(world: list[str], base: str, path: Path) -> Path:
+    """A sellers file for every seller of `world`, credentials inline (a bench's own)."""
+    listed = subprocess.run(
+        [CLARIO, "simulator", "sellers", *world, "--json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    path.write_text(
+        "".join(
+            f'[[sellers]]\nseller_id = "{a["seller_id"]}"\nregion = "NA"\n'
+            f"marketplace_ids = {json.dumps(a['marketplace_ids'])}\n"
+            f'endpoint = "{base}"\ntoken_url = "{base}/auth/o2/token"\n'
+            f'[sellers.credentials]\nclient_id = "{a["client_id"]}"\n'
+            f'client_secret = "{a["client_secret"]}"\nrefresh_token = "{a["refresh_token"]}"\n'
+            for a in json.loads(listed.stdout)
+        )
+    )
+    return path
 
 
 def child_sync(spec_path: str) -> None:
@@ -146,42 +203,9 @@ def run_one(
         # the bench's own datasets, so it never touches another warehouse's
         env |= {"CLARIO_RAW_SCHEMA": "raw_many_bench", "CLARIO_AUDIT_SCHEMA": "audit_many_bench"}
         drop_postgres(args.pg_dsn)
-    world = [
-        "--seed", "5", "--sellers", str(sellers), "--history-days", str(args.history_days),
-        "--orders-per-day", str(orders_per_day), "--now", NOW.isoformat(),
-    ]  # fmt: skip
-    port = free_port()
-    simulator = subprocess.Popen(
-        [CLARIO, "simulator", "serve", "--port", str(port), "--rate-scale", str(args.rate_scale),
-         "--report-delay", "0.2", *world],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                requests.get(base + "/_simulator/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                time.sleep(0.2)
-        listed = subprocess.run(
-            [CLARIO, "simulator", "sellers", *world, "--json"],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        accounts = json.loads(listed.stdout)
-        sellers_file = work / "sellers.toml"
-        sellers_file.write_text(
-            "".join(
-                f'[[sellers]]\nseller_id = "{a["seller_id"]}"\nregion = "NA"\n'
-                f"marketplace_ids = {json.dumps(a['marketplace_ids'])}\n"
-                f'endpoint = "{base}"\ntoken_url = "{base}/auth/o2/token"\n'
-                f'[sellers.credentials]\nclient_id = "{a["client_id"]}"\n'
-                f'client_secret = "{a["client_secret"]}"\nrefresh_token = "{a["refresh_token"]}"\n'
-                for a in accounts
-            )
-        )
+    world = world_options(sellers, args.history_days, orders_per_day)
+    with serve_simulator(world, args.rate_scale) as base:
+        sellers_file = write_sellers_file(world, base, work / "sellers.toml")
         spec = {
             "sellers_file": str(sellers_file),
             "target": target,
@@ -203,9 +227,6 @@ def run_one(
         )
         batch, _ = timed(child, env)
         incremental = dbt(target, data_dir, env, "build", *SYNC_BUILD_OPTIONS)
-    finally:
-        simulator.send_signal(signal.SIGTERM)
-        simulator.wait(timeout=30)
     return {
         "target": target,
         "sellers": sellers,

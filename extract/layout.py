@@ -58,6 +58,21 @@ def audit_dataset(environ: Mapping[str, str] | None = None) -> str:
     return checked_schema_name(env.get(AUDIT_SCHEMA_ENV) or DEFAULT_AUDIT_SCHEMA, AUDIT_SCHEMA_ENV)
 
 
+SHARD_STAGING = "_staging_shard"
+
+
+def staging_dataset(shard: int | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """dlt's staging dataset for the raw dataset's merges: `<raw>_staging`, dlt's default.
+
+    A merge loads into staging tables first, truncated at the start of each load, so two
+    loads through one staging dataset must not overlap. Shard `shard` of a sharded run gets
+    its own, `<raw>_staging_shard<i>`, so the loads of shards running side by side on other
+    workers can (extract/pipeline.py's WarehouseWriter). At most 40 + 16 characters.
+    """
+    raw = raw_dataset(environ)
+    return f"{raw}_staging" if shard is None else f"{raw}{SHARD_STAGING}{int(shard)}"
+
+
 def advisory_key(purpose: str, environ: Mapping[str, str] | None = None) -> int:
     """A PostgreSQL advisory lock key (63 bits) for `purpose` on this warehouse's datasets.
 

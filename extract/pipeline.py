@@ -5,7 +5,9 @@ Each seller is opened once per run: one SP-API client (one LWA token), one dlt p
 `pipeline.load`, so one that fails leaves the others loaded and its own cursor where it
 was. Sellers run in parallel threads; loads into the warehouse are serialized
 (`WarehouseWriter`): DuckDB takes one writer at a time, and on PostgreSQL dlt's merge goes
-through one staging dataset shared by every seller's pipeline.
+through one staging dataset shared by every seller's pipeline. Shard runs on other workers
+each have a staging dataset of their own: their loads overlap, except those that change
+the tables (see WarehouseWriter).
 """
 
 from __future__ import annotations
@@ -58,9 +60,13 @@ MAX_LOADS_PER_DATA_SET = 5000
 
 
 def make_destination(
-    kind: DestinationName, data_dir: Path, postgres_dsn: str | None = None
+    kind: DestinationName,
+    data_dir: Path,
+    postgres_dsn: str | None = None,
+    staging_dataset: str | None = None,
 ) -> Destination:
-    """The embedded DuckDB file under `data_dir`, or PostgreSQL at `postgres_dsn`."""
+    """The embedded DuckDB file under `data_dir`, or PostgreSQL at `postgres_dsn` (merging
+    through `staging_dataset`, default dlt's `<dataset>_staging`)."""
     if kind == "duckdb":
         data_dir.mkdir(parents=True, exist_ok=True)
         # Parquet, not dlt's default for DuckDB (insert_values): DuckDB parses an INSERT
@@ -82,7 +88,10 @@ def make_destination(
         raise ValueError(
             "postgres needs a DSN (CLARIO_PG_DSN), e.g. postgresql://user@127.0.0.1:5432/db"
         )
-    return Postgres(credentials=with_empty_password(postgres_dsn))
+    dsn = with_empty_password(postgres_dsn)
+    if staging_dataset:  # a name without `%s`: dlt takes it as it is
+        return Postgres(credentials=dsn, staging_dataset_name_layout=staging_dataset)
+    return Postgres(credentials=dsn)
 
 
 def with_empty_password(dsn: str) -> str:
@@ -104,13 +113,18 @@ def _process_lock(key: str) -> threading.Lock:
 
 
 class WarehouseWriter:
-    """Serializes whatever writes to the warehouse: one load at a time.
+    """Serializes whatever writes to the warehouse: one load at a time per staging dataset.
 
     DuckDB: a lock of this process (the file takes one writer; other processes are kept out
     by the run lock), and the database held open for the write (`_duckdb_held_open`); it is
-    closed between writes, so a reader may open it then. PostgreSQL: also a session
-    advisory lock, so loads from other processes (workers of a work pool) wait too; the
-    server releases it if the holder dies.
+    closed between writes, so a reader may open it then. PostgreSQL: also session advisory
+    locks, so loads from other processes (workers of a work pool) wait too; the server
+    releases them if the holder dies. There, a load whose schema the warehouse already has
+    (`schema_hash` found in `_dlt_version`: dlt will change no table) shares the `load` lock
+    and holds its staging dataset's alone, so shard runs with staging datasets of their own
+    load side by side (their sellers, so their rows, are disjoint). A load that may create
+    or alter tables, and any other write, holds the `load` lock alone: two processes' DDL on
+    one table fail.
     """
 
     def __init__(
@@ -119,6 +133,7 @@ class WarehouseWriter:
         data_dir: Path,
         postgres_dsn: str | None,
         before_write: Callable[[], None] | None = None,
+        staging_dataset: str | None = None,
     ) -> None:
         self.kind = kind
         self.postgres_dsn = postgres_dsn
@@ -127,11 +142,15 @@ class WarehouseWriter:
         self.before_write = before_write
         self.dataset = raw_dataset()
         self.database = data_dir / "clario.duckdb"
-        where = str(self.database.resolve()) if kind == "duckdb" else "postgres"
+        self.staging_dataset = staging_dataset or f"{self.dataset}_staging"
+        where = (
+            str(self.database.resolve()) if kind == "duckdb" else f"postgres:{self.staging_dataset}"
+        )
         self._lock = _process_lock(f"{where}:{self.dataset}")
 
     @contextmanager
-    def __call__(self) -> Iterator[None]:
+    def __call__(self, schema_hash: str | None = None) -> Iterator[None]:
+        """Hold the warehouse for one write; `schema_hash`: the schema a dlt load brings."""
         with self._lock:
             if self.before_write:
                 self.before_write()
@@ -148,10 +167,32 @@ class WarehouseWriter:
             try:
                 connection.autocommit = True
                 with connection.cursor() as cursor:
-                    cursor.execute("select pg_advisory_lock(%s)", (advisory_key("load"),))
+                    if schema_hash and self._stored(cursor, schema_hash):
+                        cursor.execute(
+                            "select pg_advisory_lock_shared(%s)", (advisory_key("load"),)
+                        )
+                        cursor.execute(
+                            "select pg_advisory_lock(%s)",
+                            (advisory_key(f"load:{self.staging_dataset}"),),
+                        )
+                    else:
+                        cursor.execute("select pg_advisory_lock(%s)", (advisory_key("load"),))
                 yield
             finally:
-                connection.close()  # ends the session, and the advisory lock with it
+                connection.close()  # ends the session, and the advisory locks with it
+
+    def _stored(self, cursor: Any, schema_hash: str) -> bool:
+        """Whether the raw dataset has this schema version: dlt then runs no DDL on it."""
+        table = f'"{self.dataset}"._dlt_version'  # a checked schema name (extract/layout.py)
+        cursor.execute("select to_regclass(%s) is not null", (table,))
+        row = cursor.fetchone()
+        if not (row and row[0]):
+            return False
+        cursor.execute(
+            f"select exists(select 1 from {table} where version_hash = %s)", (schema_hash,)
+        )
+        row = cursor.fetchone()
+        return bool(row and row[0])
 
 
 @contextmanager
@@ -219,7 +260,8 @@ def _load_data_set(
         run.stage = "normalizing"
         pipeline.normalize()
         run.stage = "waiting for the warehouse"  # another seller's load may hold it
-        with writer():
+        # the schema the load brings: the one normalize just saved (dlt compares the same)
+        with writer(pipeline.default_schema.stored_version_hash):
             run.stage = "loading"
             pipeline.load()
         trace = pipeline.last_trace

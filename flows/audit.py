@@ -9,6 +9,7 @@ The same rows also go to `<data dir>/clario_status.json` (flows/status_file.py),
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -95,3 +96,37 @@ def record_dbt_build(
     """Append one build's outcome (flows/transform.py's `BuildOutcome.row()`)."""
     record_build(data_dir, build)
     _append([build], "dbt_builds", BUILD_COLUMNS, destination, data_dir, postgres_dsn)
+
+
+def read_sync_runs(flow_run_id: str, postgres_dsn: str) -> list[dict[str, Any]]:
+    """The `sync_runs` rows one flow run recorded (PostgreSQL), as its summaries were.
+
+    How a sync-pool run collects its shards' summaries: the shards ran on other workers,
+    possibly on other machines, and the warehouse is what they all share.
+    """
+    import psycopg2
+    from psycopg2 import errors
+
+    table = f'"{audit_dataset()}".sync_runs'  # a checked schema name (extract/layout.py)
+    with (
+        psycopg2.connect(postgres_dsn, connect_timeout=10) as connection,
+        connection.cursor() as cursor,
+    ):
+        try:
+            cursor.execute(
+                f"select * from {table} where flow_run_id = %s order by started_at", [flow_run_id]
+            )
+            names = [column.name for column in cursor.description or []]
+            rows = cursor.fetchall()
+        except errors.UndefinedTable:  # no run ever recorded one: a first run that failed
+            names, rows = [], []
+    connection.close()
+    summaries = []
+    for row in rows:
+        record = {
+            name: value.isoformat() if isinstance(value, datetime) else value
+            for name, value in zip(names, row, strict=True)
+            if not name.startswith("_dlt") and name != "flow_run_id"
+        }
+        summaries.append(record)
+    return summaries

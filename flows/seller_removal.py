@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from extract.layout import audit_dataset, checked_schema_name, pipeline_name, raw_dataset
+from extract.layout import (
+    SHARD_STAGING,
+    audit_dataset,
+    checked_schema_name,
+    pipeline_name,
+    raw_dataset,
+    staging_dataset,
+)
 
 DUCKDB_MARTS_SCHEMA = "main"
 PG_MARTS_SCHEMA_ENV = "CLARIO_PG_SCHEMA"
@@ -125,7 +132,7 @@ def remove_seller(
     transaction, then its dlt state; record what was deleted in `seller_removals`."""
     p = _param(destination)
     raw = raw_dataset()
-    schemas = [raw, f"{raw}_staging", marts_schema(destination, environ)]
+    schemas = [raw, staging_dataset(), marts_schema(destination, environ)]
     removal = Removal(seller_id, registered_user(destination, data_dir, pg_dsn, seller_id))
     audit = _quote(audit_dataset())
     with _connection(destination, data_dir, pg_dsn) as connection:
@@ -136,9 +143,11 @@ def remove_seller(
             "select c.table_schema, c.table_name from information_schema.columns as c"
             " join information_schema.tables as t"
             "   on t.table_schema = c.table_schema and t.table_name = c.table_name"
-            f" where c.column_name = 'seller_id' and c.table_schema in ({listed})"
+            f" where c.column_name = 'seller_id' and (c.table_schema in ({listed})"
+            # the staging datasets of shard runs (extract/layout.py)
+            f" or starts_with(c.table_schema, {p}))"
             " and t.table_type = 'BASE TABLE' order by 1, 2",
-            schemas,
+            [*schemas, f"{raw}{SHARD_STAGING}"],
         )
         targets = [(schema, table, "seller_id", seller_id) for schema, table in cursor.fetchall()]
         # the seller's dlt state, and its registry row (the audit keeps its sync history)

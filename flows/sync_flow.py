@@ -9,6 +9,11 @@ row per seller x data set is logged as JSON and appended to the warehouse table
 `sync_runs`. `clario run` and `clario sync` both run it (the latter without the build);
 `sellers` and `data_sets` narrow a run. The data sets' progress also goes to the sink the
 CLI installs in this process (flows/progress.py), if any.
+
+On a work pool, a run can be one shard of the sellers (`shard` of `shards`,
+flows/shards.py): it syncs only its own, beside the other shards on other workers, and
+does not build; the `sync-pool` flow (flows/pool_flow.py) starts the shards and builds
+once they are all done.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from extract.failures import failure_text
+from extract.layout import staging_dataset
 from extract.pipeline import DestinationName, make_destination, sync_seller
 from extract.run import DataSetRun
 from extract.spapi.config import SellerConfig, load_sellers
@@ -34,6 +40,7 @@ from extract.sync_settings import SyncSettings
 from flows import progress
 from flows.audit import record_sync_runs
 from flows.rate_limits import prefect_pacer
+from flows.shards import in_shard
 from flows.status_file import record_data_set
 from flows.transform import DbtBuildFailed, run_dbt_build
 from flows.warehouse_lock import warehouse_locked, warehouse_writer
@@ -106,6 +113,7 @@ def sync_one_seller(
     shared_rate_limits: bool = False,
     retries: int = 2,
     retry_backoff_seconds: float = 10,
+    staging_dataset: str | None = None,
 ) -> list[dict[str, Any]]:
     """Extract and load a seller's data sets; a summary per data set, failed ones included.
 
@@ -131,10 +139,10 @@ def sync_one_seller(
 
     runs = sync_seller(
         seller,
-        make_destination(destination, data_dir, postgres_dsn),
+        make_destination(destination, data_dir, postgres_dsn, staging_dataset),
         data_dir,
         # one load at a time; on DuckDB each waits until no reader holds the file
-        warehouse_writer(destination, data_dir),
+        warehouse_writer(destination, data_dir, staging_dataset),
         settings=settings,
         data_sets=data_sets,
         client_options=options,
@@ -177,11 +185,17 @@ def sync(
     retries: int = 2,
     retry_backoff_seconds: float = 10,
     shared_rate_limits: bool = False,
+    shard: int | None = None,
+    shards: int = 1,
 ) -> list[dict[str, Any]]:
     """Sync every configured seller now, then build and test the marts.
 
     `sellers` and `data_sets` narrow the run to some seller ids and data sets (default: all
     of them).
+
+    `shard` of `shards` narrows it to one shard of those sellers (PostgreSQL only when
+    `shards` > 1), and then it does not build: the `sync-pool` flow builds once, after
+    every shard.
 
     `shared_rate_limits` paces SP-API calls with Prefect global rate limits, one per seller
     and operation, so workers in different processes share Amazon's buckets (work pools
@@ -193,8 +207,17 @@ def sync(
     unknown = sorted(set(sellers or ()) - set(_SELLERS))
     if unknown:
         raise ValueError(f"seller(s) {', '.join(unknown)} are not in the sellers file")
-    chosen = [s for s in configured if not sellers or s.seller_id in sellers]
+    chosen = [
+        s
+        for s in configured
+        if (not sellers or s.seller_id in sellers) and in_shard(s.seller_id, shard, shards)
+    ]
+    if shard is not None:
+        logger.info("shard %s of %s: %s seller(s)", shard, shards, len(chosen))
     settings = settings or SyncSettings(since=since)
+    # a shard's merges go through a staging dataset of its own: the other shards' loads
+    # do not wait for its loads (extract/pipeline.py's WarehouseWriter)
+    staging = staging_dataset(shard) if shard is not None and shards > 1 else None
     # the first wave starts staggered, so sellers do not all call Amazon in the same second
     wave = seller_concurrency()
     futures: list[tuple[str, PrefectFuture[list[dict[str, Any]]]]] = []
@@ -212,6 +235,7 @@ def sync(
             delay_seconds=float(index * stagger_seconds if index < wave else 0),
             retries=retries,
             retry_backoff_seconds=retry_backoff_seconds,
+            staging_dataset=staging,
         )
         futures.append((seller.seller_id, future))
     summaries: list[dict[str, Any]] = []
@@ -226,12 +250,18 @@ def sync(
     dsn = _postgres_dsn()
     record_sync_runs(summaries, destination, data_dir, dsn, str(flow_run.id))
     build_failure = ""
-    if build:
+    if build and shard is None:  # a shard's sellers are only part of the warehouse
         progress.phase("building the marts (dbt build)")
         try:
             run_dbt_build(destination, data_dir, dsn)
         except DbtBuildFailed as failure:  # the summary table still prints, with the reason
             build_failure = f"dbt build failed: {failure}"
+    raise_if_failed(summaries, build_failure)
+    return summaries
+
+
+def raise_if_failed(summaries: list[dict[str, Any]], build_failure: str) -> None:
+    """SyncFailed, naming each failed data set and the build's failure, if any failed."""
     failed = [s for s in summaries if s["status"] == "failed"]
     if failed or build_failure:
         names = ", ".join(f"{s['seller_id']}/{s['data_set']}: {s['error']}" for s in failed)
@@ -239,7 +269,6 @@ def sync(
         raise SyncFailed(
             "; ".join([*reasons, *filter(None, [build_failure])]), summaries, build_failure
         )
-    return summaries
 
 
 def with_seller_concurrency(concurrency: int) -> Flow[..., list[dict[str, Any]]]:

@@ -9,6 +9,17 @@ therefore holds the warehouse for its whole length:
   audit datasets (`extract.layout.advisory_key`), so warehouses sharing a database do
   not wait on each other.
 
+On PostgreSQL a sync can also be split into shard runs on several workers, each syncing
+its own sellers (flows/shards.py, flows/pool_flow.py). Their sellers are disjoint, so they
+may run side by side, but never beside a whole run or a build. The session's locks:
+
+- a whole run: the `run` lock, exclusive;
+- shard i of n: the `run` lock shared; the pair (shard-count key, n) shared, after which it
+  checks that no shard run of another count holds its pair (a seller's shard depends on
+  n, so runs of 2 and of 3 shards would sync the same sellers); `run:shard:i/n` exclusive;
+- a sync-pool run: `pool` exclusive (one at a time) and the `run` lock shared while its
+  shards run, then exclusive, in the same session, for the build.
+
 Both belong to the process: the kernel drops the flock and the server ends the session
 when the holder dies, even by `kill -9`, so nothing is left to clean up. A second run
 waits for the first up to `CLARIO_LOCK_WAIT_SECONDS` (default 0: it refuses at once) and
@@ -65,6 +76,11 @@ def _wait_seconds(name: str, default: float) -> float:
         return default
 
 
+def lock_wait_seconds() -> float:
+    """How long a run waits for another to free the warehouse (default 0: not at all)."""
+    return _wait_seconds("CLARIO_LOCK_WAIT_SECONDS", 0)
+
+
 def holder_record() -> dict[str, Any]:
     return {
         "pid": os.getpid(),
@@ -76,8 +92,10 @@ def holder_record() -> dict[str, Any]:
 def describe(holder: dict[str, Any] | None) -> str:
     if not holder:
         return "another run (holder unknown)"
+    part = f" ({holder['part']})" if holder.get("part") else ""
     return (
-        f"pid {holder.get('pid')} on {holder.get('host')}, running since {holder.get('started_at')}"
+        f"pid {holder.get('pid')} on {holder.get('host')}{part},"
+        f" running since {holder.get('started_at')}"
     )
 
 
@@ -136,41 +154,176 @@ def _duckdb_lock(data_dir: Path, wait_seconds: float) -> Iterator[None]:
         handle.close()  # closing the descriptor releases the flock
 
 
-def postgres_holder(dsn: str) -> dict[str, Any] | None:
-    """The session holding the warehouse's advisory lock, or None."""
+# what a holder's application name says: its pid, its part (a shard, a sync-pool run), host
+HOLDER_NAME = re.compile(r"clario-run pid=(?P<pid>\d+)(?: (?P<part>\S+))? host=(?P<host>\S+)")
+
+
+# An advisory lock: one bigint key, or a pair of int keys (PostgreSQL's two forms).
+Lock = int | tuple[int, int]
+
+
+def postgres_holder(
+    dsn: str, excluding: int | None = None, lock: Lock | None = None
+) -> dict[str, Any] | None:
+    """A session holding `lock` (default: the warehouse's run lock), or None.
+
+    The run lock's holder is the whole run or build holding it alone, else one of the
+    shard runs (or the sync-pool run) sharing it. `excluding`: a backend pid to leave out
+    (the asking session's own).
+    """
     import psycopg2
 
+    lock = advisory_key("run") if lock is None else lock
+    # pg_locks splits a bigint key in two halves; a pair is its two keys, objsubid 2
+    where = (*lock, 2) if isinstance(lock, tuple) else (lock >> 32, lock & 0xFFFFFFFF, 1)
     with psycopg2.connect(dsn, connect_timeout=10) as connection, connection.cursor() as cursor:
         cursor.execute(
             "select a.pid, a.application_name, a.client_addr::text, a.backend_start"
             " from pg_locks l join pg_stat_activity a on a.pid = l.pid"
-            " where l.locktype = 'advisory' and l.granted"
-            " and ((l.classid::bigint << 32) | l.objid::bigint) = %s",
-            [advisory_key("run")],
+            " where l.locktype = 'advisory' and l.granted and l.classid::bigint = %s"
+            " and l.objid::bigint = %s and l.objsubid = %s and l.pid <> %s"
+            " order by l.mode = 'ExclusiveLock' desc, a.backend_start",
+            [*where, excluding or 0],
         )
         row = cursor.fetchone()
     connection.close()
     if row is None:
         return None
-    # the holder put its own pid and host in its application name
-    found = re.match(r"clario-run pid=(\d+) host=(\S+)", row[1] or "")
-    return {
-        "pid": int(found.group(1)) if found else None,
-        "host": found.group(2) if found else (row[2] or "local socket"),
+    # the holder put its own pid, part and host in its application name
+    found = HOLDER_NAME.match(row[1] or "")
+    holder: dict[str, Any] = {
+        "pid": int(found.group("pid")) if found else None,
+        "host": found.group("host") if found else (row[2] or "local socket"),
         "started_at": row[3].isoformat(timespec="seconds") if row[3] else None,
         "backend_pid": row[0],
     }
+    if found and found.group("part"):
+        holder["part"] = found.group("part")
+    return holder
+
+
+class WarehouseHold:
+    """What a run holds on its warehouse while it runs.
+
+    On PostgreSQL the locks belong to one session of the run's own: `make_exclusive` takes
+    the run lock exclusively in that same session (a sync-pool run's build, once its shards
+    are done), which PostgreSQL grants as soon as no other session shares it. On DuckDB the
+    file lock is exclusive from the start.
+    """
+
+    def __init__(self, cursor: Any = None, dsn: str = "") -> None:
+        self._cursor = cursor
+        self._dsn = dsn
+
+    def make_exclusive(self, wait_seconds: float) -> None:
+        if self._cursor is None:
+            return
+        cursor = self._cursor
+        # the shared lock stays while it waits: no whole run may slip in before the build
+        _take(cursor, self._dsn, wait_seconds, lambda: _try_whole(cursor), release_on_failure=False)
+
+
+# Why an attempt failed: what to say, and the lock whose holder to name.
+Busy = tuple[str, Lock]
+
+
+def _granted(cursor: Any, function: str, *keys: int) -> bool:
+    cursor.execute(f"select {function}({', '.join(['%s'] * len(keys))})", keys)
+    row = cursor.fetchone()
+    return bool(row and row[0])
+
+
+def _try_whole(cursor: Any) -> Busy | None:
+    """The run lock, exclusive: a whole run, or a build."""
+    run = advisory_key("run")
+    return None if _granted(cursor, "pg_try_advisory_lock", run) else ("", run)
+
+
+def _shard_count_key() -> int:
+    """The first key of the (key, shard count) pair every shard run holds shared: 31 bits."""
+    return advisory_key("shard-count") >> 32
+
+
+def _try_shard(cursor: Any, shard: int, shards: int) -> Busy | None:
+    """Shared run lock (no whole run or build meanwhile), its shard count declared, no
+    shard run of another count (their sellers overlap), then the shard itself, exclusive."""
+    run = advisory_key("run")
+    if not _granted(cursor, "pg_try_advisory_lock_shared", run):
+        return "", run  # a whole run or a build holds it
+    count_key = _shard_count_key()
+    # shared by every run of this count, never held exclusively: always granted
+    _granted(cursor, "pg_try_advisory_lock_shared", count_key, shards)
+    # Declared first, checked second: of two runs with different counts that start
+    # together, at least the one that checks last sees the other (both may refuse).
+    cursor.execute(
+        "select min(l.objid::bigint) from pg_locks l where l.locktype = 'advisory'"
+        " and l.granted and l.objsubid = 2 and l.classid::bigint = %s and l.objid::bigint <> %s",
+        [count_key, shards],
+    )
+    other = (cursor.fetchone() or [None])[0]
+    if other is not None:
+        return (
+            f"shard runs of {other} shards are running, and a seller's shard depends on the"
+            " count (crc32 % shards): they would sync the same sellers",
+            (count_key, int(other)),
+        )
+    key = advisory_key(f"run:shard:{shard}/{shards}")
+    if not _granted(cursor, "pg_try_advisory_lock", key):
+        return f"another run of shard {shard}/{shards} is running", key
+    return None
+
+
+def _try_pool(cursor: Any) -> Busy | None:
+    """One sync-pool run at a time, sharing the run lock with its shards."""
+    pool, run = advisory_key("pool"), advisory_key("run")
+    if not _granted(cursor, "pg_try_advisory_lock", pool):
+        return "another sync-pool run is running", pool
+    return None if _granted(cursor, "pg_try_advisory_lock_shared", run) else ("", run)
+
+
+def _take(
+    cursor: Any,
+    dsn: str,
+    wait_seconds: float,
+    attempt: Callable[[], Busy | None],
+    release_on_failure: bool = True,
+) -> None:
+    """Try `attempt` until it succeeds or `wait_seconds` have passed, then raise WarehouseBusy.
+
+    A failed attempt gives back whatever it took, so a waiting run holds nothing that
+    could keep another from finishing its own start.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        busy = attempt()
+        if busy is None:
+            return
+        reason, lock = busy
+        if release_on_failure:
+            cursor.execute("select pg_advisory_unlock_all()")
+        if time.monotonic() >= deadline:
+            where = cursor.connection.get_dsn_parameters()
+            raise WarehouseBusy(
+                f"the warehouse {where.get('dbname')} on {where.get('host')} is in use"
+                f" by {describe(postgres_holder(dsn, cursor.connection.get_backend_pid(), lock))}"
+                f"{': ' + reason if reason else ''};"
+                f" waited {wait_seconds:.0f} s (CLARIO_LOCK_WAIT_SECONDS / --lock-wait)"
+            )
+        time.sleep(0.5)
 
 
 @contextmanager
-def _postgres_lock(dsn: str, wait_seconds: float) -> Iterator[None]:
+def _postgres_lock(
+    dsn: str, wait_seconds: float, shard: int | None = None, shards: int = 1, pool: bool = False
+) -> Iterator[WarehouseHold]:
     import psycopg2
 
     me = holder_record()
+    part = f" shard={shard}/{shards}" if shard is not None else (" pool" if pool else "")
     connection = psycopg2.connect(
         dsn,
         connect_timeout=10,
-        application_name=f"{APPLICATION_NAME} pid={me['pid']} host={me['host']}"[:63],
+        application_name=f"{APPLICATION_NAME} pid={me['pid']}{part} host={me['host']}"[:63],
         # the server notices a holder that vanished without closing its socket
         keepalives=1,
         keepalives_idle=30,
@@ -179,49 +332,61 @@ def _postgres_lock(dsn: str, wait_seconds: float) -> Iterator[None]:
     )
     connection.autocommit = True
     try:
-        deadline = time.monotonic() + wait_seconds
-        with connection.cursor() as cursor:
-            while True:
-                cursor.execute("select pg_try_advisory_lock(%s)", [advisory_key("run")])
-                row = cursor.fetchone()
-                if row and row[0]:
-                    break
-                if time.monotonic() >= deadline:
-                    where = connection.get_dsn_parameters()
-                    raise WarehouseBusy(
-                        f"the warehouse {where.get('dbname')} on {where.get('host')} is in use"
-                        f" by {describe(postgres_holder(dsn))}; waited {wait_seconds:.0f} s"
-                        " (CLARIO_LOCK_WAIT_SECONDS / --lock-wait)"
-                    )
-                time.sleep(0.5)
-        yield
+        cursor = connection.cursor()
+        if shard is not None:
+            _take(cursor, dsn, wait_seconds, lambda: _try_shard(cursor, shard, shards))
+        elif pool:
+            _take(cursor, dsn, wait_seconds, lambda: _try_pool(cursor))
+        else:
+            _take(cursor, dsn, wait_seconds, lambda: _try_whole(cursor))
+        yield WarehouseHold(cursor, dsn)
+        # released before the session closes, so a sync-pool run waiting to build sees it
+        # free at once, not whenever the server notices the closed session
+        cursor.execute("select pg_advisory_unlock_all()")
     finally:
-        connection.close()  # ending the session releases the advisory lock
+        connection.close()  # ending the session releases the advisory locks, if still held
 
 
 @contextmanager
 def hold_warehouse(
-    destination: str, data_dir: Path, wait_seconds: float | None = None
-) -> Iterator[None]:
-    """Hold the warehouse for a whole run (DSN from CLARIO_PG_DSN for Postgres)."""
-    wait = _wait_seconds("CLARIO_LOCK_WAIT_SECONDS", 0) if wait_seconds is None else wait_seconds
+    destination: str,
+    data_dir: Path,
+    wait_seconds: float | None = None,
+    *,
+    shard: int | None = None,
+    shards: int = 1,
+    pool: bool = False,
+) -> Iterator[WarehouseHold]:
+    """Hold the warehouse for a whole run (DSN from CLARIO_PG_DSN for Postgres).
+
+    A whole run holds it alone. On PostgreSQL, shard `shard` of `shards` shares it with the
+    other shards (of the same count) and with the sync-pool run that started them (`pool`),
+    never with a whole run nor with a build.
+    """
+    from flows.shards import ShardError, check_shard
+
+    check_shard(shard, shards, destination)
+    if pool and destination != "postgres":
+        raise ShardError("a sync-pool run needs PostgreSQL: its shards run on several workers")
+    wait = lock_wait_seconds() if wait_seconds is None else wait_seconds
     if destination == "postgres":
         dsn = os.environ.get("CLARIO_PG_DSN")
         if not dsn:
             raise ValueError("postgres needs a DSN in CLARIO_PG_DSN")
-        with _postgres_lock(dsn, wait):
-            yield
+        with _postgres_lock(dsn, wait, shard, shards, pool) as hold:
+            yield hold
     else:
         with _duckdb_lock(data_dir, wait):
-            yield
+            yield WarehouseHold()
 
 
 def warehouse_locked(fn: Callable[P, R]) -> Callable[P, R]:
     """Run a flow function holding its warehouse (its `destination` and `data_dir`).
 
     Wraps the function under `@flow`, so Prefect still sees its signature, and every run
-    (`clario run`, a scheduled run, a worker's) holds the lock for its whole length. Load
-    packages older than the retention are pruned at the end, lock still held.
+    (`clario run`, a scheduled run, a worker's) holds the lock for its whole length: the
+    whole warehouse, or its share of it when the run is a shard (its `shard` and `shards`).
+    Load packages older than the retention are pruned at the end, lock still held.
     """
     signature = inspect.signature(fn)
 
@@ -234,7 +399,9 @@ def warehouse_locked(fn: Callable[P, R]) -> Callable[P, R]:
         from flows.housekeeping import configure_dlt, prune_loaded_packages
 
         configure_dlt()
-        with hold_warehouse(destination, data_dir):
+        shard = bound.arguments.get("shard")
+        shards = bound.arguments.get("shards", 1)
+        with hold_warehouse(destination, data_dir, shard=shard, shards=shards):
             try:
                 return fn(*args, **kwargs)
             finally:
@@ -303,9 +470,12 @@ def wait_for_duckdb_file(database: Path, wait_seconds: float | None = None) -> N
             time.sleep(0.5)
 
 
-def warehouse_writer(destination: str, data_dir: Path) -> WarehouseWriter:
-    """The extractor's writer (one load at a time) that, on DuckDB, also waits until no
-    other process holds the file (a notebook, `clario status`) before each write."""
+def warehouse_writer(
+    destination: str, data_dir: Path, staging_dataset: str | None = None
+) -> WarehouseWriter:
+    """The extractor's writer (one load at a time; a shard's loads through its own
+    `staging_dataset`) that, on DuckDB, also waits until no other process holds the file
+    (a notebook, `clario status`) before each write."""
     from extract.pipeline import WarehouseWriter
 
     database = data_dir / "clario.duckdb"
@@ -316,4 +486,5 @@ def warehouse_writer(destination: str, data_dir: Path) -> WarehouseWriter:
         before_write=(
             functools.partial(wait_for_duckdb_file, database) if destination == "duckdb" else None
         ),
+        staging_dataset=staging_dataset,
     )

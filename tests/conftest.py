@@ -58,5 +58,11 @@ def pg_datasets(pg_dsn: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[
         yield raw, audit
     finally:
         with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
-            for name in (raw, f"{raw}_staging", audit, f"{audit}_staging"):
+            # shard runs merge through staging datasets of their own (extract/layout.py)
+            cursor.execute(
+                "select nspname from pg_namespace where starts_with(nspname, %s)",
+                [f"{raw}_staging_shard"],
+            )
+            shards = [name for (name,) in cursor.fetchall()]
+            for name in (raw, f"{raw}_staging", *shards, audit, f"{audit}_staging"):
                 cursor.execute(f'drop schema if exists "{name}" cascade')

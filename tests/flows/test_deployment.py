@@ -6,12 +6,19 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from flows.deployment import CRON, background_sync_enabled, sync_deployment
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def _deployments() -> dict[str, dict[str, Any]]:
+    """prefect.yaml's deployments by name."""
+    listed = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    return {deployment["name"]: deployment for deployment in listed}
 
 
 def test_the_deployment_runs_every_six_hours_utc_and_cannot_overlap() -> None:
@@ -25,7 +32,7 @@ def test_the_deployment_runs_every_six_hours_utc_and_cannot_overlap() -> None:
 
 
 def test_prefect_yaml_says_the_same() -> None:
-    [deployment] = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    deployment = _deployments()["clario-sync"]
     [schedule] = deployment["schedules"]
     assert (schedule["cron"], schedule["timezone"]) == (CRON, "UTC")
     assert deployment["concurrency_limit"]["limit"] == 1
@@ -35,6 +42,26 @@ def test_prefect_yaml_says_the_same() -> None:
     # a work pool shares one warehouse: PostgreSQL, its DSN only in the workers' environment
     assert deployment["parameters"]["destination"] == "postgres"
     assert "postgres_dsn" not in deployment["parameters"]
+
+
+def test_several_workers_run_shards_and_one_build_on_the_same_schedule() -> None:
+    deployments = _deployments()
+    single, shard, pool = (deployments[f"clario-sync{n}"] for n in ("", "-shard", "-pool"))
+    # the pool's schedule is the single worker's, off until the operator swaps them
+    [pool_schedule] = pool["schedules"]
+    assert pool_schedule["cron"] == single["schedules"][0]["cron"]
+    assert single["schedules"][0]["active"] is True and pool_schedule["active"] is False
+    assert pool["concurrency_limit"]["limit"] == 1
+    assert pool["entrypoint"] == "flows/pool_flow.py:sync_pool"
+    assert pool["parameters"]["destination"] == "postgres"
+    assert pool["parameters"]["shards"] >= 2
+    # shards: the single deployment's flow and parameters, never scheduled, never limited to
+    # one at a time, on their own queue (workers taking one run each)
+    assert shard["entrypoint"] == single["entrypoint"]
+    assert shard["parameters"] == single["parameters"]
+    assert "schedules" not in shard and "concurrency_limit" not in shard
+    assert shard["work_pool"]["work_queue_name"] != pool["work_pool"]["work_queue_name"]
+    assert {d["work_pool"]["name"] for d in deployments.values()} == {"clario"}
 
 
 def test_enable_background_sync_false_turns_the_schedule_off() -> None:
@@ -56,13 +83,13 @@ def test_enable_background_sync_false_turns_the_schedule_off() -> None:
 def test_a_worker_can_load_the_entrypoint() -> None:
     """A worker loads `flows/sync_flow.py` by path, with its folder on sys.path: no module
     there may shadow a package the flow imports (flows/dbt.py once shadowed dbt)."""
-    [deployment] = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    entrypoints = sorted({d["entrypoint"] for d in _deployments().values()})
     script = (
         "from prefect.flows import load_flow_from_entrypoint\n"
+        f"for entrypoint in {entrypoints!r}:\n"
         # no placeholder: Prefect would otherwise stand in a flow parsed from the source
-        f"flow = load_flow_from_entrypoint({deployment['entrypoint']!r},"
-        " use_placeholder_flow=False)\n"
-        "print(flow.name)\n"
+        "    flow = load_flow_from_entrypoint(entrypoint, use_placeholder_flow=False)\n"
+        "    print(flow.name)\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", script],
@@ -73,4 +100,4 @@ def test_a_worker_can_load_the_entrypoint() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip().endswith("sync")
+    assert result.stdout.split()[-2:] == ["sync-pool", "sync"]

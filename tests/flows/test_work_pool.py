@@ -1,0 +1,269 @@
+"""A real work pool: two shard workers and the sync-pool flow, into one PostgreSQL warehouse.
+
+The deployments are prefect.yaml's `clario-sync-shard` and `clario-sync-pool`, deployed
+from this checkout (a process work pool runs flows from a local directory; no image) on
+the session's Prefect server (the test harness runs a real one in a subprocess, so
+workers in other processes reach it over HTTP). Three `prefect worker start` processes
+poll a work pool of the test's own: two on the `shards` queue taking one run at a time,
+one on the default queue for the sync-pool run. Six simulated sellers are synced as two
+shards; then:
+
+- both shard runs ran, side by side, on the two different shard workers, as subflows of
+  the sync-pool run;
+- every seller synced once, by the shard it belongs to, every data set ok;
+- every seller's marts equal its truth, after one dbt build, the sync-pool run's;
+- each shard merged through its own staging dataset, and removing a seller reaches it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg2
+import pytest
+import yaml
+from prefect import Flow
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    DeploymentFilter,
+    DeploymentFilterId,
+    LogFilter,
+    LogFilterFlowRunId,
+)
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, FlowRun
+from prefect.deployments import run_deployment
+from prefect.settings import PREFECT_API_URL
+
+from extract.sync_settings import SyncSettings
+from flows.shards import shard_of
+from simulator.config import SimulatorSettings, WorldConfig
+from simulator.server import RunningSimulator
+from simulator.truth import seller_truth
+from simulator.world import World
+from tests.extract.conftest import NOW, TEST_CLIENT
+from tests.flows.operator import ROOT, env_sellers_file
+from tests.transform.conftest import postgres_query
+from tests.transform.many_sellers import _remove, _rows_of
+from tests.transform.marts_check import mart_figures, truth_figures
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres]
+
+PREFECT = str(Path(sys.executable).with_name("prefect"))
+WORLD = WorldConfig(seed=21, sellers=6, history_days=5, orders_per_day=2, now=NOW)
+SHARD_WORKERS = ("shard-worker-a", "shard-worker-b")
+
+
+def _yaml_deployment(name: str) -> dict[str, Any]:
+    listed = yaml.safe_load((ROOT / "prefect.yaml").read_text())["deployments"]
+    return next(d for d in listed if d["name"] == name)
+
+
+def _deploy(name: str, pool: str, overrides: dict[str, Any]) -> None:
+    """prefect.yaml's deployment `name`, from this checkout, on the test's work pool and
+    without its schedule (a test must not start runs of its own)."""
+    spec = _yaml_deployment(name)
+    loaded = Flow.from_source(source=str(ROOT), entrypoint=spec["entrypoint"])
+    assert isinstance(loaded, Flow)
+    limit = spec.get("concurrency_limit")
+    loaded.deploy(
+        name=name,
+        work_pool_name=pool,
+        work_queue_name=spec["work_pool"]["work_queue_name"],
+        parameters={**spec["parameters"], **overrides},
+        concurrency_limit=(
+            ConcurrencyLimitConfig(
+                limit=limit["limit"], collision_strategy=limit["collision_strategy"]
+            )
+            if limit
+            else None
+        ),
+        build=False,
+        push=False,
+        print_next_steps=False,
+        ignore_warnings=True,
+    )
+
+
+@pytest.fixture
+def marts_schema(pg_dsn: str) -> Iterator[str]:
+    name = f"clario_pool_{uuid.uuid4().hex[:10]}"
+    try:
+        yield name
+    finally:
+        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
+            cursor.execute(f'drop schema if exists "{name}" cascade')
+
+
+def _start_worker(
+    pool: str, name: str, queue: str, limit: int | None, env: dict[str, str], log: Path
+) -> subprocess.Popen[bytes]:
+    command = [PREFECT, "worker", "start", "--pool", pool, "--type", "process"]
+    command += ["--name", name, "--work-queue", queue]
+    command += ["--limit", str(limit)] if limit else []
+    with log.open("wb") as out:
+        return subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
+
+def _submitted_by(flow_run: FlowRun) -> set[str]:
+    """The workers that logged taking `flow_run` ("Worker 'x' submitting flow run ...").
+
+    Workers send their logs in batches: read again for a while until one is there.
+    """
+    deadline = time.monotonic() + 30
+    with get_client(sync_client=True) as client:
+        while True:
+            logs = client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id]))
+            )
+            takers = {
+                found.group(1)
+                for log in logs
+                if (found := re.match(r"Worker '([^']+)' submitting flow run", log.message))
+            }
+            if takers or time.monotonic() > deadline:
+                return takers
+            time.sleep(1)
+
+
+def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
+    tmp_path: Path,
+    pg_dsn: str,
+    pg_datasets: tuple[str, str],
+    marts_schema: str,
+) -> None:
+    world = World(WORLD)
+    by_shard = {s: [a for a in world.sellers if shard_of(a.seller_id, 2) == s] for s in (0, 1)}
+    assert all(by_shard.values()), "the world's sellers fall in both shards"
+    pool = f"clario-test-{uuid.uuid4().hex[:8]}"
+    data_dir = tmp_path / "data"
+    workers: list[subprocess.Popen[bytes]] = []
+    with RunningSimulator(
+        world, SimulatorSettings(rate_scale=1000, report_delay_seconds=0.2)
+    ) as sim:
+        sellers_file, credentials = env_sellers_file(
+            world.sellers, sim.base_url, tmp_path / "sellers.toml"
+        )
+        env = {
+            **os.environ,  # with this test's raw and audit datasets (pg_datasets)
+            **credentials,  # the sellers' secrets: only in the workers' environment
+            "PREFECT_API_URL": str(PREFECT_API_URL.value()),
+            "PREFECT_WORKER_QUERY_SECONDS": "2",
+            "PYTHONPATH": str(ROOT),
+            "CLARIO_PG_DSN": pg_dsn,
+            "CLARIO_PG_SCHEMA": marts_schema,
+        }
+        subprocess.run(
+            [PREFECT, "work-pool", "create", pool, "--type", "process"],
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+        settings = SyncSettings(since=WORLD.start, report_poll_seconds=0.1)
+        paths = {"data_dir": str(data_dir), "sellers_file": str(sellers_file)}
+        _deploy(
+            "clario-sync-shard",
+            pool,
+            {
+                **paths,
+                "stagger_seconds": 0,
+                "settings": settings.model_dump(mode="json"),
+                "client_options": TEST_CLIENT,
+                "retry_backoff_seconds": 0.1,
+            },
+        )
+        _deploy("clario-sync-pool", pool, paths)
+        try:
+            for name in SHARD_WORKERS:
+                workers.append(
+                    _start_worker(pool, name, "shards", 1, env, tmp_path / f"{name}.log")
+                )
+            workers.append(
+                _start_worker(pool, "pool-worker", "default", None, env, tmp_path / "pool.log")
+            )
+            pool_run = run_deployment(
+                "sync-pool/clario-sync-pool",
+                parameters={"shards": 2},
+                timeout=480,
+                poll_interval=2,
+                as_subflow=False,
+            )
+        finally:
+            for worker in workers:
+                worker.send_signal(signal.SIGTERM)
+            for worker in workers:
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+                    worker.wait()
+    logs = "".join(p.read_text(errors="replace")[-3000:] for p in tmp_path.glob("*.log"))
+    assert isinstance(pool_run, FlowRun)
+    assert pool_run.state is not None and pool_run.state.is_completed(), (pool_run.state, logs)
+
+    with get_client(sync_client=True) as client:
+        shard_deployment = client.read_deployment_by_name("sync/clario-sync-shard")
+        shard_runs = client.read_flow_runs(
+            deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[shard_deployment.id]))
+        )
+        parents = {
+            client.read_task_run(run.parent_task_run_id).flow_run_id
+            for run in shard_runs
+            if run.parent_task_run_id
+        }
+    # two shard runs, subflows of the pool run, each on its own worker, at the same time
+    assert sorted(run.parameters["shard"] for run in shard_runs) == [0, 1]
+    assert parents == {pool_run.id}
+    assert all(run.state and run.state.is_completed() for run in shard_runs), [
+        run.state for run in shard_runs
+    ]
+    takers = [_submitted_by(run) for run in shard_runs]
+    assert sorted(name for taker in takers for name in taker) == list(SHARD_WORKERS), (
+        takers,
+        logs,
+    )
+    first, second = shard_runs
+    assert first.start_time and second.start_time and first.end_time and second.end_time
+    assert first.start_time < second.end_time and second.start_time < first.end_time
+
+    # every seller synced once, by its own shard's run, every data set ok
+    raw, audit = pg_datasets
+    query = postgres_query(pg_dsn)
+    shard_of_run = {str(run.id): run.parameters["shard"] for run in shard_runs}
+    rows = query(f"select seller_id, data_set, status, flow_run_id from {audit}.sync_runs", [])
+    assert {status for _, _, status, _ in rows} == {"ok"}, rows
+    per_data_set = [(seller, data_set) for seller, data_set, _, _ in rows]
+    assert len(per_data_set) == len(set(per_data_set)), "a data set synced twice"
+    assert {seller: shard_of_run[run_id] for seller, _, _, run_id in rows} == {
+        a.seller_id: shard for shard, accounts in by_shard.items() for a in accounts
+    }
+
+    # each shard merged through a staging dataset of its own, so their loads could overlap
+    schemas = {name for (name,) in query("select nspname from pg_namespace", [])}
+    assert {f"{raw}_staging_shard0", f"{raw}_staging_shard1"} <= schemas
+
+    # one build, the pool run's, and every seller's marts equal its truth
+    builds = query(f"select status, flow_run_id from {audit}.dbt_builds", [])
+    assert builds == [("ok", str(pool_run.id))]
+    for account in world.sellers:
+        assert mart_figures(query, marts_schema, account.seller_id, "%s") == truth_figures(
+            seller_truth(world, account)
+        ), account.seller_id
+
+    # removing a seller reaches the shards' staging datasets too
+    stagings = [f"{raw}_staging_shard0", f"{raw}_staging_shard1"]
+    staged = {a.seller_id: _rows_of(query, a.seller_id, stagings, "%s") for a in world.sellers}
+    gone = max(staged, key=lambda seller: staged[seller])
+    assert staged[gone] > 0, staged
+    options = ["--destination", "postgres", "--pg-dsn", pg_dsn, "--data-dir", str(data_dir)]
+    _remove(gone, *options, env={**os.environ, "CLARIO_PG_SCHEMA": marts_schema})
+    assert _rows_of(query, gone, [raw, f"{raw}_staging", *stagings, marts_schema], "%s") == 0
