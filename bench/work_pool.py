@@ -51,7 +51,12 @@ POOL = "clario-bench"
 
 def drop_warehouse(pg_dsn: str) -> None:
     with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
-        for schema in (RAW, f"{RAW}_staging", AUDIT, f"{AUDIT}_staging"):
+        cursor.execute(  # the shards' staging datasets (extract/layout.py)
+            "select nspname from pg_namespace where starts_with(nspname, %s)",
+            [f"{RAW}_staging_shard"],
+        )
+        shards = [name for (name,) in cursor.fetchall()]
+        for schema in (RAW, f"{RAW}_staging", *shards, AUDIT, f"{AUDIT}_staging"):
             cursor.execute(f'drop schema if exists "{schema}" cascade')
 
 

@@ -123,8 +123,8 @@ class WarehouseWriter:
     (`schema_hash` found in `_dlt_version`: dlt will change no table) shares the `load` lock
     and holds its staging dataset's alone, so shard runs with staging datasets of their own
     load side by side (their sellers, so their rows, are disjoint). A load that may create
-    or alter tables, and any other write, holds the `load` lock alone: two processes' DDL on
-    one table fail.
+    or alter tables, and any other write, holds the `load` lock alone: of two processes
+    creating one table, one fails.
     """
 
     def __init__(

@@ -24,11 +24,9 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import psycopg2
 import pytest
 import yaml
 from prefect import Flow
@@ -93,16 +91,6 @@ def _deploy(name: str, pool: str, overrides: dict[str, Any]) -> None:
     )
 
 
-@pytest.fixture
-def marts_schema(pg_dsn: str) -> Iterator[str]:
-    name = f"clario_pool_{uuid.uuid4().hex[:10]}"
-    try:
-        yield name
-    finally:
-        with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
-            cursor.execute(f'drop schema if exists "{name}" cascade')
-
-
 def _start_worker(
     pool: str, name: str, queue: str, limit: int | None, env: dict[str, str], log: Path
 ) -> subprocess.Popen[bytes]:
@@ -140,7 +128,7 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
     tmp_path: Path,
     pg_dsn: str,
     pg_datasets: tuple[str, str],
-    marts_schema: str,
+    pg_marts_schema: str,
 ) -> None:
     world = World(WORLD)
     by_shard = {s: [a for a in world.sellers if shard_of(a.seller_id, 2) == s] for s in (0, 1)}
@@ -155,13 +143,12 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
             world.sellers, sim.base_url, tmp_path / "sellers.toml"
         )
         env = {
-            **os.environ,  # with this test's raw and audit datasets (pg_datasets)
+            **os.environ,  # with this test's raw, audit and marts schemas (the fixtures)
             **credentials,  # the sellers' secrets: only in the workers' environment
             "PREFECT_API_URL": str(PREFECT_API_URL.value()),
             "PREFECT_WORKER_QUERY_SECONDS": "2",
             "PYTHONPATH": str(ROOT),
             "CLARIO_PG_DSN": pg_dsn,
-            "CLARIO_PG_SCHEMA": marts_schema,
         }
         subprocess.run(
             [PREFECT, "work-pool", "create", pool, "--type", "process"],
@@ -257,7 +244,7 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
     builds = query(f"select status, flow_run_id from {audit}.dbt_builds", [])
     assert builds == [("ok", str(pool_run.id))]
     for account in world.sellers:
-        assert mart_figures(query, marts_schema, account.seller_id, "%s") == truth_figures(
+        assert mart_figures(query, pg_marts_schema, account.seller_id, "%s") == truth_figures(
             seller_truth(world, account)
         ), account.seller_id
 
@@ -267,5 +254,5 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
     gone = max(staged, key=lambda seller: staged[seller])
     assert staged[gone] > 0, staged
     options = ["--destination", "postgres", "--pg-dsn", pg_dsn, "--data-dir", str(data_dir)]
-    _remove(gone, *options, env={**os.environ, "CLARIO_PG_SCHEMA": marts_schema})
-    assert _rows_of(query, gone, [raw, f"{raw}_staging", *stagings, marts_schema], "%s") == 0
+    _remove(gone, *options)
+    assert _rows_of(query, gone, [raw, f"{raw}_staging", *stagings, pg_marts_schema], "%s") == 0
