@@ -138,7 +138,7 @@ class WarehouseWriter:
         self.kind = kind
         self.postgres_dsn = postgres_dsn
         # run once the lock is held, before each write (the flow waits there until no
-        # other process holds DuckDB's file)
+        # other process holds DuckDB's file; see _duckdb_held_open for when)
         self.before_write = before_write
         self.dataset = raw_dataset()
         self.database = data_dir / "clario.duckdb"
@@ -152,12 +152,12 @@ class WarehouseWriter:
     def __call__(self, schema_hash: str | None = None) -> Iterator[None]:
         """Hold the warehouse for one write; `schema_hash`: the schema a dlt load brings."""
         with self._lock:
-            if self.before_write:
-                self.before_write()
             if self.kind == "duckdb":
-                with _duckdb_held_open(self.database):
+                with _duckdb_held_open(self.database, self.before_write):
                     yield
                 return
+            if self.before_write:
+                self.before_write()
             if not self.postgres_dsn:
                 yield
                 return
@@ -196,7 +196,9 @@ class WarehouseWriter:
 
 
 @contextmanager
-def _duckdb_held_open(database: Path) -> Iterator[None]:
+def _duckdb_held_open(
+    database: Path, before_write: Callable[[], None] | None = None
+) -> Iterator[None]:
     """Keep DuckDB's database open for the whole of one write.
 
     dlt opens and closes the file twice in one load (to update the schema, then to load and
@@ -206,11 +208,24 @@ def _duckdb_held_open(database: Path) -> Iterator[None]:
     connection is open dlt's cost nothing; the file is opened and checkpointed once.
     dlt connects with DuckDB's default configuration, as this does: a different one would
     be refused for an open database.
+
+    `before_write` (the flow's wait for other processes to let go of the file) runs once
+    the file is open, and then costs nothing either: it opens it too. Only when another
+    process holds the file, which refuses this connection, does it run first, and wait.
     """
     import duckdb
 
-    connection = duckdb.connect(str(database))
     try:
+        connection = duckdb.connect(str(database))
+    except duckdb.IOException:
+        if before_write is None:
+            raise
+        before_write()  # waits until the other process lets go, or names it
+        connection = duckdb.connect(str(database))
+        before_write = None
+    try:
+        if before_write is not None:
+            before_write()
         yield
     finally:
         connection.close()  # the write's last connection: DuckDB checkpoints, frees the file
