@@ -6,6 +6,8 @@ job outcomes) that `dlt pipeline ... trace` and failed-job debugging read. The f
 completed jobs are deleted as soon as the package is loaded (dlt's
 `load.delete_completed_jobs`; a package with a failed job keeps them), and whole packages
 older than `CLARIO_KEEP_LOADED_PACKAGES_DAYS` (default 7) are removed after each run.
+Those files are not gzipped (dlt's `data_writer.disable_compression`): compressing them
+cost a backfill a fifth of its CPU, for files that live minutes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,10 @@ DEFAULT_KEEP_DAYS = 7.0
 def configure_dlt() -> None:
     """dlt reads its configuration from the environment too; an explicit setting wins."""
     os.environ.setdefault("LOAD__DELETE_COMPLETED_JOBS", "true")
+    # dlt gzips its intermediate files (the extracted rows, insert_values files) at level 9:
+    # a 180-day orders backfill (50,862 orders) spent 15.5 s CPU with it, 12.4 s without,
+    # and its wall time fell from ~40 s to ~23 s. The files live until their load is done.
+    os.environ.setdefault("DATA_WRITER__DISABLE_COMPRESSION", "true")
 
 
 def keep_days() -> float:
