@@ -120,6 +120,9 @@ class SellerContext:
         hints = dlt.mark.make_hints(
             table_name=REJECTED_TABLE,
             primary_key=["seller_id", "rejected_row_id"],
+            # its own, not the resource's: finances' merge key names a column rejected rows
+            # do not have (dlt then refuses the load)
+            merge_key=["seller_id", "rejected_row_id"],
             write_disposition="merge",
         )
         return dlt.mark.with_hints(record, hints, create_table_variant=True)
