@@ -79,18 +79,26 @@ def test_a_unit_count_amazon_leaves_out_is_null_in_the_marts_never_zero(
         request.getfixturevalue("pg_datasets")  # this test's own raw and audit schemas
     query, marts, _ = _build(engine, tmp_path, request)
     raw = raw_dataset()
-    # what Amazon sent, item by item: a count (0 included), or no block (null)
-    sent = dict(
-        query(
-            f"select i.order_item_id, i.fulfillment__quantity_fulfilled"
+    # what Amazon sent, item by item: a count (0 included), or no block (null); an item
+    # id is the seller's own, so two sellers may both have one (the grain is the pair)
+    sent = {
+        (seller, item): count
+        for seller, item, count in query(
+            f"select i.seller_id, i.order_item_id, i.fulfillment__quantity_fulfilled"
             f" from {raw}.orders__order_items as i",
             [],
         )
-    )
+    }
     left_out = {item for item, count in sent.items() if count is None}
     assert left_out and len(left_out) < len(sent), "some items with the block, some without"
     assert 0 in sent.values(), "an item Amazon said shipped none: 0 stays 0"
-    items = dict(query(f"select order_item_id, units_shipped from {marts}.order_items", []))
+    items = {
+        (seller, item): units
+        for seller, item, units in query(
+            f"select seller_id, order_item_id, units_shipped from {marts}.order_items", []
+        )
+    }
+    assert len(items) == len(sent), "one mart row per item Amazon sent"
     assert set(items) == set(sent)
     assert {item for item, units in items.items() if units is None} == left_out
     assert {item: items[item] for item in sent if item not in left_out} == {
