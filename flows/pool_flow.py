@@ -67,11 +67,17 @@ def _shard_parameters(
 
 
 def _start(shard: int, shards: int, parameters: dict[str, Any]) -> FlowRun:
-    """A run of the shard deployment, a subflow of this run, scheduled now."""
+    """A run of the shard deployment, a subflow of this run, scheduled now.
+
+    The idempotency key makes a repeated request (the client retries a call a busy server
+    was slow to answer) return the run it already created, never a second sync of the same
+    sellers; a retry of this flow run (its run count) starts new shard runs.
+    """
     run = run_deployment(
         SHARD_DEPLOYMENT,
         parameters=parameters,
         flow_run_name=f"shard {shard} of {shards}",
+        idempotency_key=f"{flow_run.id}:{flow_run.run_count}:shard {shard} of {shards}",
         timeout=0,  # the shards start side by side; _wait_for waits, without a timeout
         as_subflow=True,
     )

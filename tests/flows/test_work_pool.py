@@ -210,7 +210,9 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
             if run.parent_task_run_id
         }
     # two shard runs, subflows of the pool run, each on its own worker, at the same time
-    assert sorted(run.parameters["shard"] for run in shard_runs) == [0, 1]
+    assert sorted(run.parameters["shard"] for run in shard_runs) == [0, 1], [
+        (run.name, run.parent_task_run_id, run.state, run.created) for run in shard_runs
+    ]
     assert parents == {pool_run.id}
     assert all(run.state and run.state.is_completed() for run in shard_runs), [
         run.state for run in shard_runs
