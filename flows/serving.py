@@ -10,6 +10,7 @@ database (under the data directory) keeps the run history for the next `clario s
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,18 @@ from flows.prefect_server import configured_api_url, local_server
 
 def _terminate_as_interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
+
+
+def _interrupt_as_terminate(signum: int, frame: object) -> None:
+    """Ctrl-C (or SIGINT from a supervisor) stops as SIGTERM does.
+
+    Once serving, Prefect's runner answers SIGTERM by cancelling the run in flight and
+    returning; on KeyboardInterrupt it would wait for that run to end, which for a first
+    sync can be hours. A cancelled run loses nothing: each slice and page batch it loaded
+    stays, and the next run resumes from there. Before the runner starts, the SIGTERM
+    handler above turns it back into KeyboardInterrupt.
+    """
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _delete_deployment(name: str) -> None:
@@ -45,6 +58,7 @@ def serve_schedule(
 
     external = configured_api_url() is not None
     signal.signal(signal.SIGTERM, _terminate_as_interrupt)
+    signal.signal(signal.SIGINT, _interrupt_as_terminate)
     with local_server(prefect_home) as (_api_url, ui_url):
         deployment = sync_deployment(
             {"stagger_seconds": STAGGER_SECONDS, **parameters},

@@ -18,6 +18,7 @@ from typing import Any
 import duckdb
 import pytest
 import requests
+import yaml
 
 from extract.layout import raw_dataset
 from simulator.claims import seller_claims
@@ -28,6 +29,7 @@ from simulator.world import World
 from tests.extract.conftest import FAST, NOW, WORLD, sync
 from tests.transform.conftest import (
     COLUMNS_BEFORE_THE_RENAMES,
+    DBT_PROJECT,
     MARTS,
     back_to_the_old_column_names,
     column_names,
@@ -75,6 +77,7 @@ class DuckDbScenario:
     incremental_test_sql: str
     full_refresh_test_sql: str
     claims_later: Stage
+    first_log: str
 
 
 # Days after the simulator's day when the scenario's claims are built once more: in WORLD,
@@ -140,7 +143,8 @@ def duckdb_scenario(tmp_path_factory: pytest.TempPathFactory) -> DuckDbScenario:
     sellers = [*_seller_ids(world), NOT_SYNCED_YET]
     with RunningSimulator(world, FAST) as simulator:
         _synced_ok(world, simulator.base_url, data_dir)
-        dbt("build", sellers=sellers, dbt_vars=claims_as_of(world))
+        # the unit tests too: DuckDB's one run of them (Postgres': test_sync_flow.py)
+        log_first = dbt("build", sellers=sellers, dbt_vars=claims_as_of(world), unit_tests=True)
         first = _stage(world, query, "main", "?")
         not_synced = {
             mart: query(f"select count(*) from main.{mart} where seller_id = ?", [NOT_SYNCED_YET])[
@@ -177,6 +181,7 @@ def duckdb_scenario(tmp_path_factory: pytest.TempPathFactory) -> DuckDbScenario:
         incremental_test_sql,
         full_refresh_test_sql,
         _claims_on(world, query, claims_day),
+        log_first,
     )
 
 
@@ -187,6 +192,23 @@ def _orders_grain_test_sql(data_dir: Path) -> str:
         "**/clario_unique_combination_of_columns_orders_seller_id__order_id.sql"
     )
     return path.read_text()
+
+
+def _unit_tests_defined() -> int:
+    """The unit tests the project's yml files define."""
+    return sum(
+        len(yaml.safe_load(path.read_text()).get("unit_tests") or [])
+        for path in (DBT_PROJECT / "models").rglob("*.yml")
+    )
+
+
+def test_the_first_build_runs_every_unit_test_and_the_later_ones_none(
+    duckdb_scenario: DuckDbScenario,
+) -> None:
+    defined = _unit_tests_defined()
+    assert defined >= 10
+    assert duckdb_scenario.first_log.count("START unit_test") == defined
+    assert "START unit_test" not in duckdb_scenario.incremental_log
 
 
 def test_duckdb_marts_equal_the_ground_truth(duckdb_scenario: DuckDbScenario) -> None:
