@@ -15,6 +15,14 @@ For each N in --sellers, on each target:
 `--same-rows` also runs one seller holding N x --orders-per-day, the same rows in one
 seller: the goal is a full build at N sellers within 2x of that.
 
+`--copies K` reaches many sellers without hours of extraction: after each sync (the first
+and the six-hour batch), every row of the N synced sellers, in every raw and audit table
+with a `seller_id`, is copied K times under seller ids of their own (`<id>K<k>`), load ids
+kept. The warehouse then holds N x (K+1) sellers, each as if it had synced what its
+original did, batch included, and the builds run on all of them; the extract columns
+still time the N real sellers (scale them by K+1). The issue's own reproduction copied
+one seller's raw dataset the same way.
+
 It prints one line per N and target: orders, extract seconds and peak MiB, full build,
 incremental build (and its ratio to the full build), and the builds' peak MiB (on DuckDB
 the engine runs inside dbt's process, so that is the warehouse's memory too).
@@ -191,10 +199,60 @@ def drop_postgres(pg_dsn: str) -> None:
             cursor.execute(f'drop schema if exists "{schema}" cascade')
 
 
+def copy_sellers(
+    target: str, data_dir: Path, env: dict[str, str], pg_dsn: str, copies: int
+) -> float:
+    """Each synced seller's rows copied `copies` times under ids of their own; seconds.
+
+    Copies made after an earlier sync are dropped first, so every copy equals its original
+    as it is now, the batch's merges and new load ids included."""
+    from extract.layout import audit_dataset, raw_dataset
+
+    started = time.perf_counter()
+    schemas = (raw_dataset(env), audit_dataset(env))
+    sellers_file = (data_dir.parent / "sellers.toml").read_text().splitlines()
+    real = [line.split('"')[1] for line in sellers_file if line.startswith("seller_id = ")]
+    listed = ", ".join(f"'{seller}'" for seller in real)
+    if target == "duckdb":
+        import duckdb
+
+        connection: Any = duckdb.connect(str(data_dir / "clario.duckdb"))
+        cursor = connection
+    else:
+        connection = psycopg2.connect(pg_dsn)
+        cursor = connection.cursor()
+    cursor.execute(
+        "select c.table_schema, c.table_name, c.column_name from information_schema.columns c"
+        " join information_schema.tables t"
+        "  on t.table_schema = c.table_schema and t.table_name = c.table_name"
+        f" where c.table_schema in ('{schemas[0]}', '{schemas[1]}')"
+        " and t.table_type = 'BASE TABLE' order by c.table_schema, c.table_name, c.ordinal_position"
+    )
+    columns: dict[tuple[str, str], list[str]] = {}
+    for schema, table, column in cursor.fetchall():
+        columns.setdefault((schema, table), []).append(column)
+    for (schema, table), names in columns.items():
+        if "seller_id" not in names:
+            continue
+        quoted = ", ".join(f'"{name}"' for name in names)
+        picked = ", ".join(
+            "seller_id || 'K' || cast(g.n as varchar)" if name == "seller_id" else f'"{name}"'
+            for name in names
+        )
+        cursor.execute(f'delete from "{schema}"."{table}" where seller_id not in ({listed})')
+        cursor.execute(
+            f'insert into "{schema}"."{table}" ({quoted}) select {picked}'
+            f' from "{schema}"."{table}" cross join generate_series(1, {copies}) as g(n)'
+        )
+    connection.commit()
+    connection.close()
+    return time.perf_counter() - started
+
+
 def run_one(
-    args: argparse.Namespace, sellers: int, orders_per_day: int, target: str
+    args: argparse.Namespace, sellers: int, orders_per_day: int, target: str, copies: int = 0
 ) -> dict[str, Any]:
-    work = args.work_dir / f"{target}-{sellers}x{orders_per_day}"
+    work = args.work_dir / f"{target}-{sellers}x{orders_per_day}-{copies}"
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     data_dir = work / "data"
@@ -218,6 +276,8 @@ def run_one(
         spec_path.write_text(json.dumps(spec))
         child = [sys.executable, __file__, "--child-sync", str(spec_path)]
         extract, _ = timed(child, env)
+        if copies:
+            copy_sellers(target, data_dir, env, args.pg_dsn, copies)
         dbt(target, data_dir, env, "parse")
         full = dbt(target, data_dir, env, "build", *SYNC_BUILD_OPTIONS, "--full-refresh")
         requests.post(
@@ -226,10 +286,12 @@ def run_one(
             timeout=10,
         )
         batch, _ = timed(child, env)
+        if copies:
+            copy_sellers(target, data_dir, env, args.pg_dsn, copies)
         incremental = dbt(target, data_dir, env, "build", *SYNC_BUILD_OPTIONS)
     return {
         "target": target,
-        "sellers": sellers,
+        "sellers": sellers * (1 + copies),
         "orders_per_day": orders_per_day,
         "extract": extract,
         "batch": batch,
@@ -248,6 +310,7 @@ def main() -> None:
     parser.add_argument("--rate-scale", type=float, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--same-rows", action="store_true")
+    parser.add_argument("--copies", type=int, default=0)
     parser.add_argument("--work-dir", type=Path, default=Path("/tmp/clario-many"))
     parser.add_argument(
         "--pg-dsn",
@@ -257,22 +320,28 @@ def main() -> None:
     if args.child_sync:
         child_sync(args.child_sync)
         return
-    plans = [(n, args.orders_per_day) for n in args.sellers]
-    if args.same_rows:
-        plans += [(1, n * args.orders_per_day) for n in args.sellers if n > 1]
+    # (synced sellers, orders per day, copies of each)
+    plans = [(n, args.orders_per_day, args.copies) for n in args.sellers]
+    if args.same_rows:  # one seller holding what all of them hold, synced whole
+        plans += [
+            (1, n * (1 + args.copies) * args.orders_per_day, 0)
+            for n in args.sellers
+            if n * (1 + args.copies) > 1
+        ]
     print(
-        f"{'target':<9}{'sellers':>8}{'orders/d':>9}{'extract s':>10}{'MiB':>6}{'batch s':>9}"
-        f"{'full s':>8}{'MiB':>6}{'incr s':>8}{'MiB':>6}{'ratio':>7}",
+        f"{'target':<9}{'sellers':>8}{'copies':>7}{'orders/d':>9}{'extract s':>10}{'MiB':>6}"
+        f"{'batch s':>9}{'full s':>8}{'MiB':>6}{'incr s':>8}{'MiB':>6}{'ratio':>7}",
         flush=True,
     )
     for target in args.targets:
-        for sellers, per_day in plans:
-            r = run_one(args, sellers, per_day, target)
+        for synced, per_day, copies in plans:
+            r = run_one(args, synced, per_day, target, copies)
             full, incremental = r["full"], r["incremental"]
             print(
-                f"{target:<9}{sellers:>8}{per_day:>9}{r['extract'].seconds:>10.1f}"
-                f"{r['extract'].peak_mib:>6}{r['batch'].seconds:>9.1f}{full.seconds:>8.1f}"
-                f"{full.peak_mib:>6}{incremental.seconds:>8.1f}{incremental.peak_mib:>6}"
+                f"{target:<9}{r['sellers']:>8}{copies:>7}{per_day:>9}"
+                f"{r['extract'].seconds:>10.1f}{r['extract'].peak_mib:>6}"
+                f"{r['batch'].seconds:>9.1f}{full.seconds:>8.1f}{full.peak_mib:>6}"
+                f"{incremental.seconds:>8.1f}{incremental.peak_mib:>6}"
                 f"{incremental.seconds / full.seconds:>7.1%}",
                 flush=True,
             )

@@ -53,10 +53,21 @@ def env_sellers_file(
     return path, values
 
 
-def clario_env(tmp_path: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+def clario_env(
+    tmp_path: Path, extra: Mapping[str, str] | None = None, *, shared_server: bool = False
+) -> dict[str, str]:
     """The test's environment without any Prefect server: each run starts its own, with
-    its database in the test's PREFECT_HOME."""
+    its database in the test's PREFECT_HOME, as a user's first `clario run` does.
+
+    `shared_server`: the runs use the session's Prefect server (PREFECT_API_URL, as a user
+    with a server of their own sets it) instead, sparing the 10-20 s each run spends
+    starting one. For tests whose subject is not the run's own server.
+    """
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    if shared_server:
+        from prefect.settings import PREFECT_API_URL
+
+        env["PREFECT_API_URL"] = str(PREFECT_API_URL.value())
     env.pop("CLARIO_PG_DSN", None)
     env.update(
         {

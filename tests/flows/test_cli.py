@@ -183,7 +183,7 @@ def test_sync_goes_through_the_flow_selects_audits_and_says_what_failed(
         first, second = sellers.read_text().split("[[sellers]]")[1:]
         unreachable = second.replace(simulator.base_url, f"http://127.0.0.1:{closed}")
         sellers.write_text(f"[[sellers]]{first}[[sellers]]{unreachable}")
-        env = clario_env(tmp_path, credentials)
+        env = clario_env(tmp_path, credentials, shared_server=True)
         base = ["sync", "--sellers-file", str(sellers), "--data-dir", str(data), "--since", SINCE]
         selected = ["--data-set", "orders", "--data-set", "inventory"]
         as_json = clario([*base, *selected, "--json"], env)
@@ -213,7 +213,8 @@ def test_sync_goes_through_the_flow_selects_audits_and_says_what_failed(
     ), lines
     [failure] = [line for line in ended if line.startswith(bad)]
     assert re.fullmatch(rf"{bad} all: failed, 0 rows, [\d.]+ s - {re.escape(error)}", failure)
-    assert set(lines) - set(ended) <= {"starting a local Prefect API", "syncing 2 seller(s)"}
+    said = set(lines) - set(ended) - {"syncing 2 seller(s)"}
+    assert said == {f"using the Prefect API at {env['PREFECT_API_URL']}"}, lines
 
     assert plain.returncode == 0, plain.stdout[-3000:] + plain.stderr[-3000:]
     assert "Sync summary" in plain.stdout
@@ -260,7 +261,7 @@ def test_rows_rejected_or_retried_are_said_in_the_summary_the_audit_and_the_exit
         )
         base = ["sync", "--sellers-file", str(sellers), "--data-dir", str(data), "--since", SINCE]
         picked = ["--data-set", "fba_shipments", "--data-set", "customer_returns"]
-        done = clario([*base, *picked], clario_env(tmp_path, credentials))
+        done = clario([*base, *picked], clario_env(tmp_path, credentials, shared_server=True))
     out = " ".join(done.stdout.split())
     assert done.returncode == 3, done.stdout[-3000:] + done.stderr[-3000:]
     audit = _sync_runs(data, "data_set, status, rows_rejected, rows_with_warnings, retries, notes")

@@ -24,7 +24,7 @@ def test_a_failed_build_is_summarized_recorded_and_alerted(tmp_path: Path) -> No
         sellers, credentials = env_sellers_file(
             world.sellers, simulator.base_url, tmp_path / "sellers.toml"
         )
-        env = clario_env(tmp_path, credentials)
+        env = clario_env(tmp_path, credentials, shared_server=True)
         args = ["run", "--sellers-file", str(sellers), "--data-dir", str(data), "--since", SINCE]
         # DuckDB cannot build the marts in 1 MB of memory: dbt's nodes fail
         result = clario(args, {**env, "CLARIO_DUCKDB_MEMORY_LIMIT": "1MB"})

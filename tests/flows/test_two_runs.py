@@ -174,7 +174,7 @@ def test_a_reader_during_a_run_delays_the_loads_or_is_named(tmp_path: Path) -> N
         sellers, credentials = env_sellers_file(
             world.sellers, simulator.base_url, tmp_path / "sellers.toml"
         )
-        env = clario_env(tmp_path, credentials)
+        env = clario_env(tmp_path, credentials, shared_server=True)
         first = clario(_run_args(sellers, data, "--no-build"), env)
         assert first.returncode == 0, first.stdout[-3000:] + first.stderr[-3000:]
         reader = duckdb.connect(str(data / "clario.duckdb"), read_only=True)
