@@ -17,11 +17,11 @@ seller: the goal is a full build at N sellers within 2x of that.
 
 `--copies K` reaches many sellers without hours of extraction: after each sync (the first
 and the six-hour batch), every row of the N synced sellers, in every raw and audit table
-with a `seller_id`, is copied K times under seller ids of their own (`<id>K<k>`), load ids
-kept. The warehouse then holds N x (K+1) sellers, each as if it had synced what its
-original did, batch included, and the builds run on all of them; the extract columns
-still time the N real sellers (scale them by K+1). The issue's own reproduction copied
-one seller's raw dataset the same way.
+with a `seller_id`, is copied K times under seller ids (and dlt row ids) of their own
+(`<id>K<k>`), load ids kept. The warehouse then holds N x (K+1) sellers, each as if it had
+synced what its original did, batch included, and the builds run on all of them; the
+extract columns still time the N real sellers (scale them by K+1). The issue's own
+reproduction copied one seller's raw dataset the same way.
 
 It prints one line per N and target: orders, extract seconds and peak MiB, full build,
 incremental build (and its ratio to the full build), and the builds' peak MiB (on DuckDB
@@ -199,6 +199,10 @@ def drop_postgres(pg_dsn: str) -> None:
             cursor.execute(f'drop schema if exists "{schema}" cascade')
 
 
+# the columns a copy gives ids of its own (`<id>K<k>`)
+COPIED_IDS = {"seller_id", "_dlt_id", "_dlt_parent_id", "_dlt_root_id"}
+
+
 def copy_sellers(
     target: str, data_dir: Path, env: dict[str, str], pg_dsn: str, copies: int
 ) -> float:
@@ -235,8 +239,10 @@ def copy_sellers(
         if "seller_id" not in names:
             continue
         quoted = ", ".join(f'"{name}"' for name in names)
+        # dlt's row ids are unique (a constraint on Postgres): each copy gets its own,
+        # parents' and roots' with them, so nested rows still point at their parent
         picked = ", ".join(
-            "seller_id || 'K' || cast(g.n as varchar)" if name == "seller_id" else f'"{name}"'
+            f"\"{name}\" || 'K' || cast(g.n as varchar)" if name in COPIED_IDS else f'"{name}"'
             for name in names
         )
         cursor.execute(f'delete from "{schema}"."{table}" where seller_id not in ({listed})')
