@@ -25,14 +25,7 @@
     {%- endif -%}
     {#- one comparison with a per-seller bound (not an OR of conditions), pushed down
         through the staging views to the raw tables' scans -#}
-    {%- set bound -%}
-        case {{ seller_column }}
-        {%- for seller_id, newest_load_id in watermarks %}
-            when '{{ seller_id }}' then '{{ newest_load_id }}'
-        {%- endfor %}
-            else ''
-        end
-    {%- endset -%}
+    {%- set bound = clario.seller_bound(seller_column, watermarks | map('list') | list) -%}
     {#- Where the column is a real column, as in a mart reading itself or another mart, the
         bound does not fold; the oldest watermark, a constant, lets DuckDB skip the row
         groups of older loads by their min/max (macros/dialect/oldest_load_bound.sql). It
@@ -66,4 +59,44 @@
         select {{ key }} from {{ ref(model) }}
         where has_cast_error and {{ clario.new_loads_filter() }}
     )
+{% endmacro %}
+
+
+{#-
+    The newest load id of the row's seller, as a literal expression (see new_loads_filter):
+    `case <seller> when '<id>' then '<load id>' ... else '' end`. One flat `case` cost a
+    comparison per seller for every row scanned: at 1,000 sellers, 0.42 s to scan 255,000
+    order items against 0.002 s without it, and an incremental build took longer than the
+    full one. So sellers are routed by the characters of their id first (`substr`, an
+    equality, so no collation can route a row differently from this sort), one character
+    per level, until at most 16 share a branch: a few dozen comparisons a row at 1,000
+    sellers instead of 500 (0.11 s for those 255,000 items).
+-#}
+{% macro seller_bound(seller_column, watermarks, position=1) %}
+    {%- if watermarks | length <= 16 -%}
+        {%- set whens = [] -%}
+        {%- for seller_id, newest_load_id in watermarks -%}
+            {%- do whens.append("when '" ~ seller_id ~ "' then '" ~ newest_load_id ~ "'") -%}
+        {%- endfor -%}
+        {{- return('case ' ~ seller_column ~ ' ' ~ whens | join(' ') ~ " else '' end") -}}
+    {%- endif -%}
+    {%- set branches = {} -%}
+    {%- for pair in watermarks -%}
+        {%- set key = pair[0][position - 1:position] -%}
+        {%- do branches.setdefault(key, []).append(pair) -%}
+    {%- endfor -%}
+    {%- if branches | length == 1 -%}
+        {#- every id has this character: nothing to route by (a seller not listed still
+            reaches a leaf, whose equalities send it to `else ''`) -#}
+        {{- return(clario.seller_bound(seller_column, watermarks, position + 1)) -}}
+    {%- endif -%}
+    {%- set whens = [] -%}
+    {%- for key in branches | sort -%}
+        {%- set inner = clario.seller_bound(seller_column, branches[key], position + 1) -%}
+        {%- do whens.append("when '" ~ key ~ "' then " ~ inner) -%}
+    {%- endfor -%}
+    {{- return(
+        'case substr(' ~ seller_column ~ ', ' ~ position ~ ', 1) '
+        ~ whens | join(' ') ~ " else '' end"
+    ) -}}
 {% endmacro %}
