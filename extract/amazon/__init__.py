@@ -466,11 +466,16 @@ def amazon_seller(
     @dlt.transformer(
         data_from=financial_event_groups,
         name="financial_events",
-        primary_key=["seller_id", "event_id"],
         # A group is always read whole (the open one again each run, a closed one once more
         # from its report): its rows replace every row the group had, whatever their ids.
         # Ids made from what both sources state can still differ (an adjustment of several
         # items the report gives one row each), and would otherwise be kept twice.
+        # No primary key beside it: dlt then deletes by "primary key OR merge key", a join
+        # DuckDB can only make on `seller_id`. One seller's six-hourly batch (115,000
+        # events of its open groups against 166,000 loaded) filled the disk, over 50 GB,
+        # with that join's temporary files; the same lookup by the merge key alone takes
+        # 0.03 s. Event ids are unique within a group (helpers.EventIdentity), and each
+        # group is yielded once a run.
         merge_key=["seller_id", "financial_event_group_id"],
         write_disposition="merge",
     )
@@ -480,10 +485,12 @@ def amazon_seller(
         run = runs("finances")
         state = dlt.current.resource_state()
         read: list[str] = state.setdefault("closed_groups_read", [])
+        yielded: set[str] = set()  # a group listed twice (pages shifting) is read once
         for group in groups:
             group_id = group["FinancialEventGroupId"]
-            if group_id in read:
+            if group_id in read or group_id in yielded:
                 continue
+            yielded.add(group_id)
             closed = group.get("ProcessingStatus") == "Closed"
             from_report = settlement_reports.read(run, group) if closed and reports_wanted else None
             if from_report is not None:
