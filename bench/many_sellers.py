@@ -50,13 +50,12 @@ from typing import Any
 import psycopg2
 import requests
 
-from flows.transform import profile_environment
+from flows.transform import SYNC_BUILD_OPTIONS, profile_environment
 
 ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT = ROOT / "dbt_project"
 CLARIO = str(Path(sys.executable).with_name("clario"))
 NOW = datetime(2026, 11, 28, tzinfo=UTC)
-SYNC_BUILD_OPTIONS = ("--exclude-resource-type", "unit_test")
 
 
 @dataclass
@@ -204,19 +203,17 @@ COPIED_IDS = {"seller_id", "_dlt_id", "_dlt_parent_id", "_dlt_root_id"}
 
 
 def copy_sellers(
-    target: str, data_dir: Path, env: dict[str, str], pg_dsn: str, copies: int
-) -> float:
-    """Each synced seller's rows copied `copies` times under ids of their own; seconds.
+    target: str, data_dir: Path, env: dict[str, str], pg_dsn: str, sellers_file: Path, copies: int
+) -> None:
+    """Each synced seller's rows copied `copies` times under ids of their own.
 
     Copies made after an earlier sync are dropped first, so every copy equals its original
     as it is now, the batch's merges and new load ids included."""
     from extract.layout import audit_dataset, raw_dataset
+    from extract.spapi.config import load_sellers
 
-    started = time.perf_counter()
     schemas = (raw_dataset(env), audit_dataset(env))
-    sellers_file = (data_dir.parent / "sellers.toml").read_text().splitlines()
-    real = [line.split('"')[1] for line in sellers_file if line.startswith("seller_id = ")]
-    listed = ", ".join(f"'{seller}'" for seller in real)
+    listed = ", ".join(f"'{seller.seller_id}'" for seller in load_sellers(sellers_file))
     if target == "duckdb":
         import duckdb
 
@@ -252,7 +249,6 @@ def copy_sellers(
         )
     connection.commit()
     connection.close()
-    return time.perf_counter() - started
 
 
 def run_one(
@@ -283,7 +279,7 @@ def run_one(
         child = [sys.executable, __file__, "--child-sync", str(spec_path)]
         extract, _ = timed(child, env)
         if copies:
-            copy_sellers(target, data_dir, env, args.pg_dsn, copies)
+            copy_sellers(target, data_dir, env, args.pg_dsn, sellers_file, copies)
         dbt(target, data_dir, env, "parse")
         full = dbt(target, data_dir, env, "build", *SYNC_BUILD_OPTIONS, "--full-refresh")
         requests.post(
@@ -293,7 +289,7 @@ def run_one(
         )
         batch, _ = timed(child, env)
         if copies:
-            copy_sellers(target, data_dir, env, args.pg_dsn, copies)
+            copy_sellers(target, data_dir, env, args.pg_dsn, sellers_file, copies)
         incremental = dbt(target, data_dir, env, "build", *SYNC_BUILD_OPTIONS)
     return {
         "target": target,

@@ -16,6 +16,7 @@ import psycopg2
 import pytest
 
 from flows.demo import MARTS as CONTRACT_MARTS
+from flows.transform import SYNC_BUILD_OPTIONS
 from simulator.config import SimulatorSettings
 from simulator.server import RunningSimulator
 from simulator.world import World
@@ -51,11 +52,10 @@ class DbtRunner:
         dbt_vars: dict[str, Any] | None = None,
         unit_tests: bool = False,
     ) -> str:
-        leave_out = ["--exclude-resource-type", "unit_test"]
         command = [
             str(DBT),
             *args,
-            *(leave_out if args[0] == "build" and not unit_tests else []),
+            *(SYNC_BUILD_OPTIONS if args[0] == "build" and not unit_tests else ()),
             "--project-dir",
             str(DBT_PROJECT),
             "--profiles-dir",
