@@ -188,7 +188,12 @@ def test_a_sync_killed_mid_load_then_rerun_ends_with_the_same_tables(
         assert process.poll() is None, "the sync finished before it could be killed"
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
-        rerun = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        try:
+            rerun = subprocess.run(
+                command, capture_output=True, text=True, timeout=300, check=False
+            )
+        except subprocess.TimeoutExpired as slow:  # what it did, in full, not pytest's excerpt
+            pytest.fail(f"the rerun ran over 300 s; its output:\n{slow.stdout!r}\n{slow.stderr!r}")
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     for account in world.sellers:
         clean = duckdb_warehouse(synced, account).snapshot()

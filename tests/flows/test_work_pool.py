@@ -101,8 +101,14 @@ def _start_worker(
         return subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
 
 
-def _submitted_by(flow_run: FlowRun) -> set[str]:
-    """The workers that logged taking `flow_run` ("Worker 'x' submitting flow run ...").
+def _taken_by(flow_run: FlowRun, worker_logs: Path) -> set[str]:
+    """The workers that took `flow_run`: those that logged submitting it ("Worker 'x'
+    submitting flow run ...") and were not refused it.
+
+    Both shard workers may see a scheduled run in the same poll. Each logs "submitting"
+    before asking the server to move the run to Pending; the server lets one through and
+    the other logs "Aborted submission of flow run '<id>'" to its own output
+    (`<worker_logs>/<name>.log`), never to the run's logs with its name.
 
     Workers send their logs in batches, later on a busy machine: read again for a while
     until one is there.
@@ -113,14 +119,20 @@ def _submitted_by(flow_run: FlowRun) -> set[str]:
             logs = client.read_logs(
                 log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=[flow_run.id]))
             )
-            takers = {
+            submitting = {
                 found.group(1)
                 for log in logs
                 if (found := re.match(r"Worker '([^']+)' submitting flow run", log.message))
             }
-            if takers or time.monotonic() > deadline:
-                return takers
+            if submitting or time.monotonic() > deadline:
+                break
             time.sleep(1)
+    refused = f"Aborted submission of flow run '{flow_run.id}'"
+    return {
+        name
+        for name in submitting
+        if refused not in (worker_logs / f"{name}.log").read_text(errors="replace")
+    }
 
 
 @pytest.mark.timeout(1200)  # a Prefect server, three workers, two shard runs and a build
@@ -217,7 +229,7 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
     assert all(run.state and run.state.is_completed() for run in shard_runs), [
         run.state for run in shard_runs
     ]
-    takers = [_submitted_by(run) for run in shard_runs]
+    takers = [_taken_by(run, tmp_path) for run in shard_runs]
     assert sorted(name for taker in takers for name in taker) == list(SHARD_WORKERS), (
         takers,
         logs,
