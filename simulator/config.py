@@ -45,7 +45,8 @@ class WorldConfig(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     seed: int = 7
-    sellers: int = Field(default=2, ge=1, le=100)
+    # a world of 1,000 sellers or more is what bench/many_sellers.py measures
+    sellers: int = Field(default=2, ge=1, le=10_000)
     marketplaces: int = Field(default=1, ge=1, le=len(MARKETPLACES))
     history_days: int = Field(default=90, ge=1, le=3650)
     orders_per_day: int = Field(default=20, ge=0, le=100_000)
