@@ -13,6 +13,8 @@
     that range within its own. Refunds are matched to the CustomerReturn reimbursements
     of their order x SKU, oldest first.
 -#}
+{#- Postgres: hash joins only (macros/dialect/hash_joins_only.sql) -#}
+{{ config(pre_hook="{{ clario.hash_joins_only() }}") }}
 {%- set today = clario.claims_as_of_sql() -%}
 {%- set closing_soon_days = clario.checked_days(
     'claim_closing_soon_days', var('claim_closing_soon_days')
