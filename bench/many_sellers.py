@@ -25,7 +25,8 @@ reproduction copied one seller's raw dataset the same way.
 
 It prints one line per N and target: orders, extract seconds and peak MiB, full build,
 incremental build (and its ratio to the full build), and the builds' peak MiB (on DuckDB
-the engine runs inside dbt's process, so that is the warehouse's memory too).
+the engine runs inside dbt's process, so that is the warehouse's memory too), then the
+incremental build's five slowest nodes.
 """
 
 from __future__ import annotations
@@ -190,6 +191,13 @@ def dbt(target: str, data_dir: Path, env: dict[str, str], *args: str) -> Measure
     return timed(command, env)[0]
 
 
+def slowest_nodes(run_results: Path, count: int = 5) -> str:
+    """The build's slowest nodes, `name seconds`, slowest first (from dbt's run_results)."""
+    results = json.loads(run_results.read_text())["results"]
+    ranked = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:count]
+    return ", ".join(f"{r['unique_id'].split('.')[-1]} {r['execution_time']:.1f}" for r in ranked)
+
+
 def drop_postgres(pg_dsn: str) -> None:
     with psycopg2.connect(pg_dsn) as connection, connection.cursor() as cursor:
         for schema in ("clario_many_bench", "raw_many_bench", "raw_many_bench_staging"):
@@ -292,6 +300,7 @@ def run_one(
             copy_sellers(target, data_dir, env, args.pg_dsn, sellers_file, copies)
         incremental = dbt(target, data_dir, env, "build", *SYNC_BUILD_OPTIONS)
     return {
+        "slowest": slowest_nodes(data_dir / "dbt_target" / "run_results.json"),
         "target": target,
         "sellers": sellers * (1 + copies),
         "orders_per_day": orders_per_day,
@@ -347,6 +356,7 @@ def main() -> None:
                 f"{incremental.seconds / full.seconds:>7.1%}",
                 flush=True,
             )
+            print(f"  slowest incremental nodes (s): {r['slowest']}", flush=True)
 
 
 if __name__ == "__main__":
