@@ -45,6 +45,9 @@
     )
 }}
 
+{#- the watermarks read, and the filter written, once for the nine tables -#}
+{%- set new_loads = clario.new_loads_filter() %}
+
 with
 
 rows_checked as (
@@ -62,7 +65,7 @@ rows_checked as (
             has_cast_error,
             _dlt_load_id
         from {{ ref(model) }}
-        where {{ clario.new_loads_filter() }}
+        where {{ new_loads }}
     {%- endfor %}
 
 ),
