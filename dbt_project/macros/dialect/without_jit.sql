@@ -1,5 +1,6 @@
 {#-
-    A pre-hook of every model: Postgres compiles no query of this build to machine code
+    A pre-hook of the marts and of `int_failed_casts_by_record`, the models that run a query
+    (views run none when created): Postgres compiles none of them to machine code
     (`set local jit = off`, for the model's own transaction). An incremental build's load
     filter writes each seller's watermark into the SQL (new_loads_filter.sql), a `case`
     with a branch per seller; Postgres' JIT compiled it, with LLVM, into every scan of

@@ -33,6 +33,7 @@
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key=['seller_id', 'record_key'],
+        pre_hook="{{ clario.without_jit() }}",
         post_hook="
             delete from {{ this }}
             where
