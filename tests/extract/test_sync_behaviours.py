@@ -197,7 +197,21 @@ def test_a_sync_killed_mid_load_then_rerun_ends_with_the_same_tables(
         assert rerun.returncode == 0, rerun.stdout + rerun.stderr
     for account in world.sellers:
         clean = duckdb_warehouse(synced, account).snapshot()
-        assert_same_tables(duckdb_warehouse(tmp_path / "data", account).snapshot(), clean)
+        rerun_tables = duckdb_warehouse(tmp_path / "data", account)
+        try:
+            assert_same_tables(rerun_tables.snapshot(), clean)
+        except AssertionError as different:
+            # seen once in CI: orders of the newest days twice, nothing missing; which loads
+            # wrote them is what the next look needs
+            twice = rerun_tables.rows(
+                "select order_id, list(_dlt_load_id order by _dlt_load_id)"
+                " from {s}.orders group by order_id having count(*) > 1 order by order_id"
+            )
+            loads = rerun_tables.rows(
+                f'select load_id, schema_name, status, inserted_at from "{raw_dataset()}"'
+                "._dlt_loads order by load_id"
+            )
+            raise AssertionError(f"{different}\norders twice: {twice}\nloads: {loads}") from None
 
 
 @pytest.fixture
