@@ -59,6 +59,7 @@ from urllib.parse import urlsplit
 
 import duckdb
 import psycopg2
+from many_sellers import slowest_nodes
 
 from extract.layout import raw_dataset
 from extract.pipeline import sync_sellers
@@ -314,17 +315,6 @@ def new_batch(w: Warehouse, schema: str, scaled: dict[str, int]) -> str:
     return load_id
 
 
-def slowest_nodes(count: int = 8) -> str:
-    """The slowest nodes of the last dbt run, from its run_results.json."""
-    results = json.loads((DBT_PROJECT / "target" / "run_results.json").read_text())["results"]
-    total = sum(r["execution_time"] for r in results)
-    slowest = sorted(results, key=lambda r: r["execution_time"], reverse=True)[:count]
-    listed = ", ".join(
-        f"{r['unique_id'].split('.', 2)[-1]} {r['execution_time']:.1f}s" for r in slowest
-    )
-    return f"nodes {total:.0f}s in all; slowest: {listed}"
-
-
 @dataclass(frozen=True)
 class Timing:
     """One dbt invocation: wall seconds of the process, of dbt's `invoke` in it, peak MiB."""
@@ -366,7 +356,8 @@ def timed_dbt(w: Warehouse, seller_id: str, *args: str) -> Timing:
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     invoke = re.search(r"dbt invoke took ([\d.]+) s", done.stderr)
     if args[0] == "build":
-        print(f"  {w.target} dbt {' '.join(args)}: {slowest_nodes()}", flush=True)
+        slowest = slowest_nodes(DBT_PROJECT / "target" / "run_results.json", 8)
+        print(f"  {w.target} dbt {' '.join(args)}: {slowest}", flush=True)
     return Timing(
         process=elapsed,
         invoke=float(invoke.group(1)) if invoke else math.nan,
