@@ -33,6 +33,7 @@ import dlt
 # runs of the killed-sync test). Importing it here, before any thread starts, ends the race.
 import pyarrow  # noqa: F401
 from dlt.common.destination import Destination
+from dlt.common.storages.load_package import PackageStorage
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -256,6 +257,32 @@ def is_permanent(error: BaseException | None) -> bool:
     return False
 
 
+def abort_partly_loaded(pipeline: dlt.Pipeline) -> str | None:
+    """Undo a load a killed run left half done; returns its load id, if there was one.
+
+    A load package that stopped between jobs (the process killed, the machine gone) cannot
+    be finished safely. dlt runs again a job whose rows the warehouse committed just before
+    the kill (its "done" marker was not yet written), so they reach the staging table twice;
+    dlt's merge keeps one copy of a nested row but inserts its root row twice (seen: orders
+    of a whole slice twice after `kill -9`). And the staging dataset is shared by every
+    seller: another seller's load in between empties the staging tables the package's
+    remaining merge jobs read. So the package is aborted instead (dlt's `abort_packages`),
+    which puts the seller's state back where it was before the package was extracted; the
+    same data is read again and merged by its keys. Call it holding the warehouse (the abort
+    is a load).
+    """
+    for load_id in pipeline.list_normalized_load_packages():
+        if PackageStorage.is_package_partially_loaded(pipeline.get_load_package_info(load_id)):
+            log.warning(
+                "%s: load %s was interrupted partway; it is undone and its data read again",
+                pipeline.pipeline_name,
+                load_id,
+            )
+            pipeline.abort_packages(load_id)
+            return load_id
+    return None
+
+
 def _load_data_set(
     pipeline: dlt.Pipeline,
     make_source: Callable[[], Any],
@@ -334,6 +361,7 @@ def sync_seller(
     pipeline = seller_pipeline(seller, destination, data_dir)
     # recorded first, so a seller whose credentials fail still shows, with its user
     with writer():
+        abort_partly_loaded(pipeline)
         register_seller(pipeline, seller, datetime.now(UTC))
     client = SpApiClient(seller, **(client_options or {}))
     try:

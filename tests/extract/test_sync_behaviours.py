@@ -214,6 +214,35 @@ def test_a_sync_killed_mid_load_then_rerun_ends_with_the_same_tables(
             raise AssertionError(f"{different}\norders twice: {twice}\nloads: {loads}") from None
 
 
+def test_a_sync_dead_just_after_a_load_committed_reruns_to_the_same_tables(
+    world: World, simulator: RunningSimulator, synced: Path, tmp_path: Path
+) -> None:
+    """The narrowest window of a kill: the warehouse committed a load job's rows, dlt had not
+    recorded it. dlt would run that job again on resume, putting its rows into staging twice,
+    and its merge then inserted each order of the slice twice. The rerun undoes the half-done
+    load and reads its data again instead (extract/pipeline.py, abort_partly_loaded)."""
+    data_dir = tmp_path / "data"
+    crash = [sys.executable, "-m", "tests.extract.crash_after_commit"]
+    # the second orders load: the warehouse already holds orders the merge could double
+    died = subprocess.run(
+        [*crash, simulator.base_url, str(data_dir), "orders", "2"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert died.returncode == 9, died.stdout + died.stderr
+    half_done = list((data_dir / "pipelines").glob("*/load/normalized/*/started_jobs/orders.*"))
+    assert half_done, "the crash left no half-done load to resume"
+    runs = sync(world, simulator.base_url, data_dir)
+    assert {r.status for r in runs} == {"ok"}, [r.summary() for r in runs]
+    for account in world.sellers:
+        assert_same_tables(
+            duckdb_warehouse(data_dir, account).snapshot(),
+            duckdb_warehouse(synced, account).snapshot(),
+        )
+
+
 @pytest.fixture
 def pg_world(pg_datasets: tuple[str, str]) -> World:
     """A small world; its raw and audit datasets are this test's own (pg_datasets)."""
