@@ -33,7 +33,7 @@ import dlt
 # runs of the killed-sync test). Importing it here, before any thread starts, ends the race.
 import pyarrow  # noqa: F401
 from dlt.common.destination import Destination
-from dlt.common.storages.load_package import PackageStorage
+from dlt.common.storages.load_package import LoadPackageInfo, PackageStorage
 from dlt.destinations.impl.duckdb.configuration import DuckDbCredentials
 from dlt.pipeline.exceptions import PipelineStepFailed
 
@@ -272,7 +272,7 @@ def abort_partly_loaded(pipeline: dlt.Pipeline) -> str | None:
     is a load).
     """
     for load_id in pipeline.list_normalized_load_packages():
-        if PackageStorage.is_package_partially_loaded(pipeline.get_load_package_info(load_id)):
+        if _loading_began(pipeline.get_load_package_info(load_id)):
             log.warning(
                 "%s: load %s was interrupted partway; it is undone and its data read again",
                 pipeline.pipeline_name,
@@ -281,6 +281,15 @@ def abort_partly_loaded(pipeline: dlt.Pipeline) -> str | None:
             pipeline.abort_packages(load_id)
             return load_id
     return None
+
+
+
+def _loading_began(package: LoadPackageInfo) -> bool:
+    """Whether a package may have written to the warehouse. dlt's own test misses a job
+    that is started and has no "done" marker, the very one a kill leaves: it may have
+    committed. Any job begun counts."""
+    begun = any(package.jobs[state] for state in ("started_jobs", "completed_jobs", "failed_jobs"))
+    return begun or PackageStorage.is_package_partially_loaded(package)
 
 
 def _load_data_set(
@@ -361,8 +370,14 @@ def sync_seller(
     pipeline = seller_pipeline(seller, destination, data_dir)
     # recorded first, so a seller whose credentials fail still shows, with its user
     with writer():
-        abort_partly_loaded(pipeline)
+        undone = abort_partly_loaded(pipeline)
         register_seller(pipeline, seller, datetime.now(UTC))
+    # said in the audit trail: nothing is lost, but the run did more than usual
+    seller_notes = (
+        [f"load {undone}, left half done by an interrupted run, was undone and read again"]
+        if undone
+        else []
+    )
     client = SpApiClient(seller, **(client_options or {}))
     try:
         now = client.server_now()
@@ -387,6 +402,7 @@ def sync_seller(
             on_start,
             retries,
             retry_backoff_seconds,
+            seller_notes,
         )
     finally:
         if ctx.finances_read_ahead:
@@ -428,8 +444,12 @@ def _sync_data_sets(
     on_start: Callable[[DataSetRun], None] | None,
     retries: int,
     retry_backoff_seconds: float,
+    seller_notes: Sequence[str] = (),
 ) -> None:
-    """Each data set in turn, retried with back-off unless its failure cannot pass."""
+    """Each data set in turn, retried with back-off unless its failure cannot pass.
+
+    `seller_notes` (about the seller, not one data set) go into the first data set's record.
+    """
     seller, settings = ctx.seller, ctx.settings
     permanent_failure: str | None = None
     for name in wanted:
@@ -443,6 +463,9 @@ def _sync_data_sets(
         loaded_before = 0  # rows of batches an attempt loaded before it failed
         for attempt in range(retries + 1):
             run = runs[name] = DataSetRun(seller.seller_id, name, retries=attempt)
+            if name == wanted[0]:
+                for note in seller_notes:
+                    run.note_once(note)
             run.rows_loaded = loaded_before
             if on_start:
                 on_start(run)

@@ -236,6 +236,10 @@ def test_a_sync_dead_just_after_a_load_committed_reruns_to_the_same_tables(
     assert half_done, "the crash left no half-done load to resume"
     runs = sync(world, simulator.base_url, data_dir)
     assert {r.status for r in runs} == {"ok"}, [r.summary() for r in runs]
+    # nothing lost, but the audit trail says the run read a load again
+    assert any("was undone and read again" in (r.summary()["notes"] or "") for r in runs), [
+        r.summary() for r in runs
+    ]
     for account in world.sellers:
         assert_same_tables(
             duckdb_warehouse(data_dir, account).snapshot(),
