@@ -283,7 +283,6 @@ def abort_partly_loaded(pipeline: dlt.Pipeline) -> str | None:
     return None
 
 
-
 def _loading_began(package: LoadPackageInfo) -> bool:
     """Whether a package may have written to the warehouse. dlt's own test misses a job
     that is started and has no "done" marker, the very one a kill leaves: it may have
