@@ -287,8 +287,9 @@ def _loading_began(package: LoadPackageInfo) -> bool:
     """Whether a package may have written to the warehouse. dlt's own test misses a job
     that is started and has no "done" marker, the very one a kill leaves: it may have
     committed. Any job begun counts."""
-    begun = any(package.jobs[state] for state in ("started_jobs", "completed_jobs", "failed_jobs"))
-    return begun or PackageStorage.is_package_partially_loaded(package)
+    jobs = package.jobs
+    begun = jobs["started_jobs"] or jobs["completed_jobs"] or jobs["failed_jobs"]
+    return bool(begun) or PackageStorage.is_package_partially_loaded(package)
 
 
 def _load_data_set(
