@@ -248,6 +248,37 @@ def test_a_sync_dead_just_after_a_load_committed_reruns_to_the_same_tables(
         )
 
 
+@pytest.mark.postgres
+def test_a_sync_into_postgres_dead_just_after_a_load_committed_reruns_to_the_truth(
+    world: World,
+    simulator: RunningSimulator,
+    pg_dsn: str,
+    pg_datasets: tuple[str, str],
+    tmp_path: Path,
+) -> None:
+    """The same window on PostgreSQL, whose loads go through a staging dataset too."""
+    data_dir = tmp_path / "data"
+    crash = [sys.executable, "-m", "tests.extract.crash_after_commit"]
+    # the raw and audit datasets are this test's own (pg_datasets, in os.environ)
+    died = subprocess.run(
+        [*crash, simulator.base_url, str(data_dir), "orders", "2", pg_dsn],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert died.returncode == 9, died.stdout + died.stderr
+    runs = sync(world, simulator.base_url, data_dir, "postgres", pg_dsn)
+    assert {r.status for r in runs} == {"ok"}, [r.summary() for r in runs]
+    assert any("was undone and read again" in (r.summary()["notes"] or "") for r in runs)
+    everyone = Warehouse(raw_dataset(), pg_dsn=pg_dsn)
+    assert set(nested_rows_not_matching_their_root(everyone).values()) == {0}
+    for account in world.sellers:
+        w = Warehouse(raw_dataset(), pg_dsn=pg_dsn, seller_id=account.seller_id)
+        assert w.scalar("select count(*) - count(distinct order_id) from {s}.orders") == 0
+        assert_matches_truth(w, seller_truth(world, account))
+
+
 @pytest.fixture
 def pg_world(pg_datasets: tuple[str, str]) -> World:
     """A small world; its raw and audit datasets are this test's own (pg_datasets)."""
