@@ -371,6 +371,9 @@ def sync_seller(
     # recorded first, so a seller whose credentials fail still shows, with its user
     with writer():
         undone = abort_partly_loaded(pipeline)
+        # the cursors as the warehouse has them: another worker may have synced the seller
+        # since this one last did, or this one never has (a data directory per machine)
+        pipeline.sync_destination()
         register_seller(pipeline, seller, datetime.now(UTC))
     # said in the audit trail: nothing is lost, but the run did more than usual
     seller_notes = (

@@ -314,6 +314,38 @@ def test_two_sellers_in_parallel_into_postgres_keep_to_their_own_rows(
 
 
 @pytest.mark.postgres
+def test_a_seller_synced_by_another_worker_goes_on_from_the_warehouses_cursors(
+    pg_world: World, pg_dsn: str, tmp_path: Path
+) -> None:
+    """Workers of a work pool on other machines have data directories of their own, and a
+    shard goes to whichever worker is free. A seller's cursors are in the warehouse (its
+    pipeline's state, loaded with each load): a worker that has not synced it starts from
+    there, as the worker that last did would, not from the start of history."""
+    settings = TEST_SYNC.model_copy(update={"since": pg_world.config.start})
+
+    def asked(data_dir: Path) -> list[tuple[str, str]]:
+        requests.delete(simulator.base_url + "/_simulator/requests", timeout=5)
+        runs = sync(pg_world, simulator.base_url, data_dir, "postgres", pg_dsn, settings=settings)
+        assert {r.status for r in runs} == {"ok"}, [r.summary() for r in runs]
+        log = requests.get(simulator.base_url + "/_simulator/requests", timeout=5).json()
+        return sorted(
+            (r["body"]["reportType"], r["body"]["dataStartTime"])
+            for r in log
+            if r["operation_id"] == "createReport"
+        )
+
+    with RunningSimulator(pg_world, FAST) as simulator:
+        everything = asked(tmp_path / "a")
+        same_worker = asked(tmp_path / "a")
+        other_worker = asked(tmp_path / "b")
+    assert len(same_worker) < len(everything)
+    assert other_worker == same_worker
+    for account in pg_world.sellers:
+        w = Warehouse(raw_dataset(), pg_dsn=pg_dsn, seller_id=account.seller_id)
+        assert_matches_truth(w, seller_truth(pg_world, account))
+
+
+@pytest.mark.postgres
 def test_a_sync_into_postgres_killed_mid_load_then_rerun_matches_the_truth(
     pg_world: World, pg_dsn: str, tmp_path: Path
 ) -> None:
