@@ -257,6 +257,30 @@ def is_permanent(error: BaseException | None) -> bool:
     return False
 
 
+def drop_normalized_leftovers(pipeline: dlt.Pipeline) -> list[str]:
+    """Finish what a kill cut in dlt's normalize commit; returns the load ids cleaned.
+
+    dlt commits a normalized package by moving it to the load storage, then deleting the
+    extracted package it came from ("do not kill this process", its log says). A kill in
+    between leaves both, and every later normalize of the seller failed on the move
+    ("Directory not empty") until someone deleted the leftover by hand. The move is atomic,
+    so the normalized (or loaded) package is whole: the extracted copy is what dlt was
+    about to delete. dlt has no public call for one package, hence its storage here.
+    """
+    committed = {
+        *pipeline.list_normalized_load_packages(),
+        *pipeline.list_completed_load_packages(),
+    }
+    leftovers = [i for i in pipeline.list_extracted_load_packages() if i in committed]
+    extracted = pipeline._get_normalize_storage().extracted_packages
+    for load_id in leftovers:
+        log.warning(
+            "%s: removing package %s, normalized before a kill", pipeline.pipeline_name, load_id
+        )
+        extracted.delete_package(load_id)
+    return leftovers
+
+
 def abort_partly_loaded(pipeline: dlt.Pipeline) -> str | None:
     """Undo a load a killed run left half done; returns its load id, if there was one.
 
@@ -370,6 +394,7 @@ def sync_seller(
     pipeline = seller_pipeline(seller, destination, data_dir)
     # recorded first, so a seller whose credentials fail still shows, with its user
     with writer():
+        drop_normalized_leftovers(pipeline)
         undone = abort_partly_loaded(pipeline)
         # the cursors as the warehouse has them: another worker may have synced the seller
         # since this one last did, or this one never has (a data directory per machine)

@@ -6,7 +6,9 @@ commits it. Exiting there, with no clean-up, leaves what a kill at that instant 
 
     python -m tests.extract.crash_after_commit BASE_URL DATA_DIR TABLE NTH [PG_DSN]
 
-exits with status 9 at the NTH committed load job of TABLE (0 if it never came): into
+exits with status 9 at the NTH committed load job of TABLE (0 if it never came), or with
+TABLE `@normalize` at the NTH normalized package moved to the load storage before its
+extracted copy is deleted (dlt's normalize commit, two steps): into
 DuckDB, or into PostgreSQL at PG_DSN (the datasets named by CLARIO_RAW_SCHEMA and
 CLARIO_AUDIT_SCHEMA).
 """
@@ -19,11 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from dlt.common.storages.load_package import PackageStorage
+from dlt.common.storages.load_storage import LoadStorage
 
 from simulator.world import World
 from tests.extract.conftest import WORLD, sync
 
 CRASHED = 9
+# TABLE for a death inside normalize's commit, between its two steps, instead
+NORMALIZE_COMMIT = "@normalize"
 
 
 def main(base_url: str, data_dir: Path, table: str, nth: int, pg_dsn: str | None) -> int:
@@ -40,6 +45,16 @@ def main(base_url: str, data_dir: Path, table: str, nth: int, pg_dsn: str | None
         return record_done(self, load_id, file_name, *rest)
 
     PackageStorage.save_pending_transition = dying  # type: ignore[method-assign]
+    move = LoadStorage.commit_new_load_package
+
+    def dying_after_move(self: LoadStorage, load_id: str) -> None:
+        nonlocal committed
+        move(self, load_id)
+        committed += 1
+        if table == NORMALIZE_COMMIT and committed == nth:
+            os._exit(CRASHED)  # the package moved, its extracted copy not yet deleted
+
+    LoadStorage.commit_new_load_package = dying_after_move  # type: ignore[method-assign]
     if pg_dsn:
         sync(World(WORLD), base_url, data_dir, "postgres", pg_dsn)
     else:
