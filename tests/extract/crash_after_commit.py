@@ -51,10 +51,11 @@ def main(base_url: str, data_dir: Path, table: str, nth: int, pg_dsn: str | None
         nonlocal committed
         move(self, load_id)
         committed += 1
-        if table == NORMALIZE_COMMIT and committed == nth:
+        if committed == nth:
             os._exit(CRASHED)  # the package moved, its extracted copy not yet deleted
 
-    LoadStorage.commit_new_load_package = dying_after_move  # type: ignore[method-assign]
+    if table == NORMALIZE_COMMIT:
+        LoadStorage.commit_new_load_package = dying_after_move  # type: ignore[method-assign]
     if pg_dsn:
         sync(World(WORLD), base_url, data_dir, "postgres", pg_dsn)
     else:
