@@ -215,6 +215,25 @@ def test_a_sync_killed_mid_load_then_rerun_ends_with_the_same_tables(
             raise AssertionError(f"{different}\norders twice: {twice}\nloads: {loads}") from None
 
 
+def _die_in_the_window(simulator: RunningSimulator, data_dir: Path, *window: str) -> None:
+    """A sync into `data_dir` that dies at `window` (tests/extract/crash_after_commit.py)."""
+    died = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tests.extract.crash_after_commit",
+            simulator.base_url,
+            str(data_dir),
+            *window,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert died.returncode == 9, died.stdout + died.stderr
+
+
 def test_a_sync_dead_just_after_a_load_committed_reruns_to_the_same_tables(
     world: World, simulator: RunningSimulator, synced: Path, tmp_path: Path
 ) -> None:
@@ -223,16 +242,8 @@ def test_a_sync_dead_just_after_a_load_committed_reruns_to_the_same_tables(
     and its merge then inserted each order of the slice twice. The rerun undoes the half-done
     load and reads its data again instead (extract/pipeline.py, abort_partly_loaded)."""
     data_dir = tmp_path / "data"
-    crash = [sys.executable, "-m", "tests.extract.crash_after_commit"]
     # the second orders load: the warehouse already holds orders the merge could double
-    died = subprocess.run(
-        [*crash, simulator.base_url, str(data_dir), "orders", "2"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert died.returncode == 9, died.stdout + died.stderr
+    _die_in_the_window(simulator, data_dir, "orders", "2")
     half_done = list((data_dir / "pipelines").glob("*/load/normalized/*/started_jobs/orders.*"))
     assert half_done, "the crash left no half-done load to resume"
     runs = sync(world, simulator.base_url, data_dir)
@@ -255,15 +266,7 @@ def test_a_sync_dead_inside_normalizes_commit_reruns_to_the_same_tables(
     its extracted copy. A kill between them left both, and every later normalize of that
     seller failed ("Directory not empty") until someone cleaned up by hand (seen in CI)."""
     data_dir = tmp_path / "data"
-    crash = [sys.executable, "-m", "tests.extract.crash_after_commit"]
-    died = subprocess.run(
-        [*crash, simulator.base_url, str(data_dir), "@normalize", "3"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert died.returncode == 9, died.stdout + died.stderr
+    _die_in_the_window(simulator, data_dir, "@normalize", "3")
     runs = sync(world, simulator.base_url, data_dir)
     assert {r.status for r in runs} == {"ok"}, [r.summary() for r in runs]
     for account in world.sellers:
@@ -283,16 +286,8 @@ def test_a_sync_into_postgres_dead_just_after_a_load_committed_reruns_to_the_tru
 ) -> None:
     """The same window on PostgreSQL, whose loads go through a staging dataset too."""
     data_dir = tmp_path / "data"
-    crash = [sys.executable, "-m", "tests.extract.crash_after_commit"]
     # the raw and audit datasets are this test's own (pg_datasets, in os.environ)
-    died = subprocess.run(
-        [*crash, simulator.base_url, str(data_dir), "orders", "2", pg_dsn],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert died.returncode == 9, died.stdout + died.stderr
+    _die_in_the_window(simulator, data_dir, "orders", "2", pg_dsn)
     runs = sync(world, simulator.base_url, data_dir, "postgres", pg_dsn)
     assert {r.status for r in runs} == {"ok"}, [r.summary() for r in runs]
     assert any("was undone and read again" in (r.summary()["notes"] or "") for r in runs)
