@@ -151,7 +151,7 @@ def main() -> None:
     from extract.spapi.config import load_sellers
     from extract.sync_settings import SyncSettings
     from flows.prefect_server import local_server
-    from flows.shards import shard_of
+    from flows.shards import deal
 
     world = world_options(args.sellers, args.history_days, args.orders_per_day)
     settings = SyncSettings(
@@ -186,9 +186,7 @@ def main() -> None:
                 with serve_simulator(world, args.rate_scale, args.report_delay) as base:
                     sellers_file = write_sellers_file(world, base, work / f"sellers-{n}.toml")
                     seller_ids = [seller.seller_id for seller in load_sellers(sellers_file)]
-                    largest = max(
-                        sum(shard_of(s, n) == shard for s in seller_ids) for shard in range(n)
-                    )
+                    largest = max(len(part) for part in deal(seller_ids, n))
                     parameters = {
                         "data_dir": str(work / f"data-{n}"),
                         "sellers_file": str(sellers_file),

@@ -2,12 +2,13 @@
 
 One process syncs its sellers 16 at a time, and a sync mostly waits on Amazon; a machine
 still has only so many cores and so much bandwidth. With several workers, `sync-pool`
-splits the sellers into `shards` (flows/shards.py) and starts one run of the
-`clario-sync-shard` deployment per shard (the `sync` flow with `shard` and `shards`), all
-at once, so each shard runs on whichever worker takes it. It waits for them, collects what
-each shard recorded in `sync_runs` (a shard that failed before recording, a crash or a
-refused lock, gets a failed row for each of its sellers, so its failure is not lost), and
-then runs the one dbt build, as `sync` does, raising `SyncFailed` when anything failed.
+deals the sellers into `shards` (flows/shards.py) and starts one run of the
+`clario-sync-shard` deployment per shard (the `sync` flow with `shard`, `shards` and the
+run's list of sellers, which every shard deals the same way), all at once, so each shard
+runs on whichever worker takes it. It waits for them, collects what each shard recorded
+in `sync_runs` (a shard that failed before recording, a crash or a refused lock, gets a
+failed row for each of its sellers, so its failure is not lost), and then runs the one
+dbt build, as `sync` does, raising `SyncFailed` when anything failed.
 
 PostgreSQL only: the shards write at once from different processes or machines. While its
 shards run, this run shares the warehouse with them (no whole run in between); it holds it
@@ -34,7 +35,7 @@ from extract.run import DataSetRun
 from extract.spapi.config import load_sellers
 from flows.audit import read_sync_runs, record_sync_runs
 from flows.housekeeping import configure_dlt, prune_loaded_packages
-from flows.shards import check_shard, shard_of
+from flows.shards import check_shard, deal
 from flows.sync_flow import raise_if_failed
 from flows.transform import DbtBuildFailed, run_dbt_build
 from flows.warehouse_lock import WarehouseBusy, hold_warehouse, lock_wait_seconds
@@ -50,7 +51,7 @@ BUILD_LOCK_WAIT_SECONDS = 120.0
 def _shard_parameters(
     shard: int,
     shards: int,
-    sellers: list[str] | None,
+    sellers: list[str],
     data_sets: list[str] | None,
     since: datetime | None,
     sellers_file: Path | None,
@@ -136,10 +137,9 @@ def sync_pool(
     unknown = sorted(set(sellers or ()) - {s.seller_id for s in configured})
     if unknown:
         raise ValueError(f"seller(s) {', '.join(unknown)} are not in the sellers file")
-    members: dict[int, list[str]] = {}
-    for seller in configured:
-        if not sellers or seller.seller_id in sellers:
-            members.setdefault(shard_of(seller.seller_id, shards), []).append(seller.seller_id)
+    # every shard gets the whole list and deals it as this run does (flows/shards.py)
+    listed = [s.seller_id for s in configured if not sellers or s.seller_id in sellers]
+    members = {shard: part for shard, part in enumerate(deal(listed, shards)) if part}
     dsn = os.environ.get("CLARIO_PG_DSN", "")  # the lock below refuses to start without it
     configure_dlt()
     with hold_warehouse(destination, data_dir, pool=True) as hold:
@@ -148,7 +148,7 @@ def sync_pool(
                 shard: _start(
                     shard,
                     shards,
-                    _shard_parameters(shard, shards, sellers, data_sets, since, sellers_file),
+                    _shard_parameters(shard, shards, listed, data_sets, since, sellers_file),
                 )
                 for shard in sorted(members)  # a shard without sellers has nothing to do
             }

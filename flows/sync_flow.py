@@ -40,7 +40,7 @@ from extract.sync_settings import SyncSettings
 from flows import progress
 from flows.audit import record_sync_runs
 from flows.rate_limits import prefect_pacer
-from flows.shards import in_shard
+from flows.shards import shard_sellers
 from flows.status_file import record_data_set
 from flows.transform import DbtBuildFailed, run_dbt_build
 from flows.warehouse_lock import warehouse_locked, warehouse_writer
@@ -207,11 +207,9 @@ def sync(
     unknown = sorted(set(sellers or ()) - set(_SELLERS))
     if unknown:
         raise ValueError(f"seller(s) {', '.join(unknown)} are not in the sellers file")
-    chosen = [
-        s
-        for s in configured
-        if (not sellers or s.seller_id in sellers) and in_shard(s.seller_id, shard, shards)
-    ]
+    listed = [s.seller_id for s in configured if not sellers or s.seller_id in sellers]
+    mine = set(shard_sellers(listed, shard, shards))
+    chosen = [s for s in configured if s.seller_id in mine]
     if shard is not None:
         logger.info("shard %s of %s: %s seller(s)", shard, shards, len(chosen))
     settings = settings or SyncSettings(since=since)

@@ -14,9 +14,10 @@ its own sellers (flows/shards.py, flows/pool_flow.py). Their sellers are disjoin
 may run side by side, but never beside a whole run or a build. The session's locks:
 
 - a whole run: the `run` lock, exclusive;
-- shard i of n: the `run` lock shared; the pair (shard-count key, n) shared, after which it
-  checks that no shard run of another count holds its pair (a seller's shard depends on
-  n, so runs of 2 and of 3 shards would sync the same sellers); `run:shard:i/n` exclusive;
+- shard i of n: the `run` lock shared; the pair (split key, its deal) shared, after which
+  it checks that no shard run of another deal holds its pair (flows/shards.py: a seller's
+  shard depends on the count and on the list dealt, so runs of 2 and of 3 shards, or of
+  two lists, could sync the same sellers); `run:shard:i/n:<deal>` exclusive;
 - a sync-pool run: `pool` exclusive (one at a time) and the `run` lock shared while its
   shards run, then exclusive, in the same session, for the build.
 
@@ -239,35 +240,35 @@ def _try_whole(cursor: Any) -> Busy | None:
     return None if _granted(cursor, "pg_try_advisory_lock", run) else ("", run)
 
 
-def _shard_count_key() -> int:
-    """The first key of the (key, shard count) pair every shard run holds shared: 31 bits."""
-    return advisory_key("shard-count") >> 32
+def _split_lock_key() -> int:
+    """The first key of the (key, deal) pair every shard run holds shared: 31 bits."""
+    return advisory_key("shard-split") >> 32
 
 
-def _try_shard(cursor: Any, shard: int, shards: int) -> Busy | None:
-    """Shared run lock (no whole run or build meanwhile), its shard count declared, no
-    shard run of another count (their sellers overlap), then the shard itself, exclusive."""
+def _try_shard(cursor: Any, shard: int, shards: int, split: int) -> Busy | None:
+    """Shared run lock (no whole run or build meanwhile), its deal declared, no shard run
+    of another deal (their sellers could overlap), then the shard itself, exclusive."""
     run = advisory_key("run")
     if not _granted(cursor, "pg_try_advisory_lock_shared", run):
         return "", run  # a whole run or a build holds it
-    count_key = _shard_count_key()
-    # shared by every run of this count, never held exclusively: always granted
-    _granted(cursor, "pg_try_advisory_lock_shared", count_key, shards)
-    # Declared first, checked second: of two runs with different counts that start
-    # together, at least the one that checks last sees the other (both may refuse).
+    split_lock = _split_lock_key()
+    # shared by every run of this deal, never held exclusively: always granted
+    _granted(cursor, "pg_try_advisory_lock_shared", split_lock, split)
+    # Declared first, checked second: of two runs of different deals that start together,
+    # at least the one that checks last sees the other (both may refuse).
     cursor.execute(
         "select min(l.objid::bigint) from pg_locks l where l.locktype = 'advisory'"
         " and l.granted and l.objsubid = 2 and l.classid::bigint = %s and l.objid::bigint <> %s",
-        [count_key, shards],
+        [split_lock, split],
     )
     other = (cursor.fetchone() or [None])[0]
     if other is not None:
         return (
-            f"shard runs of {other} shards are running, and a seller's shard depends on the"
-            " count (crc32 % shards): they would sync the same sellers",
-            (count_key, int(other)),
+            "shard runs of another split (another shard count or list of sellers) are"
+            " running, and a seller's shard depends on both: they could sync the same sellers",
+            (split_lock, int(other)),
         )
-    key = advisory_key(f"run:shard:{shard}/{shards}")
+    key = advisory_key(f"run:shard:{shard}/{shards}:{split}")
     if not _granted(cursor, "pg_try_advisory_lock", key):
         return f"another run of shard {shard}/{shards} is running", key
     return None
@@ -314,7 +315,12 @@ def _take(
 
 @contextmanager
 def _postgres_lock(
-    dsn: str, wait_seconds: float, shard: int | None = None, shards: int = 1, pool: bool = False
+    dsn: str,
+    wait_seconds: float,
+    shard: int | None = None,
+    shards: int = 1,
+    pool: bool = False,
+    split: int = 0,
 ) -> Iterator[WarehouseHold]:
     import psycopg2
 
@@ -334,7 +340,7 @@ def _postgres_lock(
     try:
         cursor = connection.cursor()
         if shard is not None:
-            _take(cursor, dsn, wait_seconds, lambda: _try_shard(cursor, shard, shards))
+            _take(cursor, dsn, wait_seconds, lambda: _try_shard(cursor, shard, shards, split))
         elif pool:
             _take(cursor, dsn, wait_seconds, lambda: _try_pool(cursor))
         else:
@@ -356,14 +362,16 @@ def hold_warehouse(
     shard: int | None = None,
     shards: int = 1,
     pool: bool = False,
+    sellers: list[str] | None = None,
 ) -> Iterator[WarehouseHold]:
     """Hold the warehouse for a whole run (DSN from CLARIO_PG_DSN for Postgres).
 
-    A whole run holds it alone. On PostgreSQL, shard `shard` of `shards` shares it with the
-    other shards (of the same count) and with the sync-pool run that started them (`pool`),
-    never with a whole run nor with a build.
+    A whole run holds it alone. On PostgreSQL, shard `shard` of `shards` of the list
+    `sellers` (None: the sellers file) shares it with the other shards of the same deal and
+    with the sync-pool run that started them (`pool`), never with a whole run nor with a
+    build.
     """
-    from flows.shards import ShardError, check_shard
+    from flows.shards import ShardError, check_shard, split_key
 
     check_shard(shard, shards, destination)
     if pool and destination != "postgres":
@@ -373,7 +381,8 @@ def hold_warehouse(
         dsn = os.environ.get("CLARIO_PG_DSN")
         if not dsn:
             raise ValueError("postgres needs a DSN in CLARIO_PG_DSN")
-        with _postgres_lock(dsn, wait, shard, shards, pool) as hold:
+        split = split_key(shards, sellers)
+        with _postgres_lock(dsn, wait, shard, shards, pool, split) as hold:
             yield hold
     else:
         with _duckdb_lock(data_dir, wait):
@@ -401,7 +410,8 @@ def warehouse_locked(fn: Callable[P, R]) -> Callable[P, R]:
         configure_dlt()
         shard = bound.arguments.get("shard")
         shards = bound.arguments.get("shards", 1)
-        with hold_warehouse(destination, data_dir, shard=shard, shards=shards):
+        sellers = bound.arguments.get("sellers")
+        with hold_warehouse(destination, data_dir, shard=shard, shards=shards, sellers=sellers):
             try:
                 return fn(*args, **kwargs)
             finally:

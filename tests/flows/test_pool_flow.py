@@ -19,7 +19,7 @@ from prefect.states import Crashed
 
 from flows.demo import write_sellers_file
 from flows.pool_flow import SHARD_DEPLOYMENT, sync_pool
-from flows.shards import shard_of
+from flows.shards import deal
 from flows.sync_flow import SyncFailed, sync
 from simulator.config import WorldConfig
 from simulator.world import World
@@ -68,9 +68,11 @@ def test_shards_that_died_are_reported_per_seller_and_fail_the_run(
         worker.join()
     rows = {row["seller_id"]: row for row in failed.value.summaries}
     assert set(rows) == {a.seller_id for a in world.sellers}
+    dealt = deal(rows, 2)
+    assert [len(part) for part in dealt] == [2, 2], "four sellers, two each"
     for seller_id, row in rows.items():
         assert (row["data_set"], row["status"]) == ("all", "failed")
-        shard = shard_of(seller_id, 2)
+        shard = 0 if seller_id in dealt[0] else 1
         assert row["error"].startswith(f"shard {shard} of 2 (flow run shard {shard} of 2)")
         assert "ended crashed: the worker's machine went away" in row["error"]
     _, audit = pg_datasets

@@ -1,5 +1,5 @@
 """Shard runs of one PostgreSQL warehouse run side by side, never beside a whole run or a
-build, and never beside shard runs of another count (their sellers would overlap); their
+build, and never beside shard runs of another split (their sellers could overlap); their
 loads overlap too, except those that may change the tables."""
 
 from __future__ import annotations
@@ -43,14 +43,22 @@ def test_shards_share_the_warehouse_and_keep_whole_runs_out(pg: str, tmp_path: P
         message = _refused(tmp_path, "is in use by pid")
         assert f"on {socket.gethostname()} (shard=" in message
         _refused(tmp_path, "another run of shard 1/2 is running", shard=1, shards=2)
-        # three shards would split the same sellers differently: refused, naming why
-        _refused(tmp_path, "shard runs of 2 shards are running", shard=0, shards=3)
+        # three shards, or two of another list, would deal the sellers differently
+        _refused(tmp_path, "shard runs of another split", shard=0, shards=3)
+        _refused(tmp_path, "shard runs of another split", shard=0, shards=2, sellers=["A1"])
     # all gone with their sessions: a whole run, then shards of another count
     with hold_warehouse("postgres", tmp_path, 0):
         _refused(tmp_path, "is in use by pid", shard=0, shards=2)
         assert "part" not in (postgres_holder(pg) or {"part": "nobody"})
     with hold_warehouse("postgres", tmp_path, 0, shard=2, shards=3):
         pass
+    # the shards of one dealt list, the list in any order, run side by side
+    listed, reordered = ["A1", "B2"], ["B2", "A1"]
+    with (
+        hold_warehouse("postgres", tmp_path, 0, shard=0, shards=2, sellers=listed),
+        hold_warehouse("postgres", tmp_path, 0, shard=1, shards=2, sellers=reordered),
+    ):
+        _refused(tmp_path, "another run of shard 1/2", shard=1, shards=2, sellers=listed)
 
 
 def test_a_pool_run_shares_with_its_shards_then_builds_alone(pg: str, tmp_path: Path) -> None:

@@ -1,59 +1,50 @@
-"""The split of sellers into shards: stable everywhere, every seller in exactly one shard,
-and shard parameters a run cannot use refused before any work."""
+"""The split of sellers into shards: every seller in exactly one shard, shards within one
+seller of each other, the same deal wherever the list is dealt, and shard parameters a run
+cannot use refused before any work."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import zlib
+import random
 from pathlib import Path
 
 import pytest
 
-from flows.shards import MAX_SHARDS, ShardError, check_shard, in_shard, shard_of
+from flows.shards import MAX_SHARDS, ShardError, check_shard, deal, shard_sellers, split_key
 from flows.sync_flow import sync
 from simulator.config import WorldConfig
 from simulator.world import World
 from tests.extract.conftest import NOW
 
-ROOT = Path(__file__).resolve().parents[2]
 # the simulator's merchant tokens, and made-up ones of every length Amazon uses
 SELLERS = [a.seller_id for a in World(WorldConfig(seed=5, sellers=60, now=NOW)).sellers] + [
     f"A{n:0{width}X}" for width in (4, 9, 13) for n in range(0, 400 * width, 7)
 ]
 
 
-def test_a_seller_is_in_exactly_one_shard_whatever_the_count() -> None:
+@pytest.mark.parametrize("count", [16, 9, 3, len(SELLERS)])
+def test_a_seller_is_in_exactly_one_shard_and_shards_differ_by_one_at_most(count: int) -> None:
+    sellers = SELLERS[:count]
     for shards in (1, 2, 3, 5, 8, MAX_SHARDS):
-        for seller in SELLERS:
-            owners = [s for s in range(shards) if in_shard(seller, s, shards)]
-            assert owners == [shard_of(seller, shards)], (seller, shards)
-        # no shard is starved: each holds a fair part of over a thousand sellers
-        sizes = [sum(shard_of(seller, shards) == s for seller in SELLERS) for s in range(shards)]
-        assert min(sizes) > len(SELLERS) / shards / 2, (shards, sizes)
-    # a run without a shard syncs everyone
-    assert all(in_shard(seller, None, 1) for seller in SELLERS)
+        parts = [shard_sellers(sellers, shard, shards) for shard in range(shards)]
+        assert sorted(s for part in parts for s in part) == sorted(sellers), shards
+        sizes = [len(part) for part in parts]
+        assert max(sizes) - min(sizes) <= 1, (shards, sizes)
+    # a run without a shard syncs everyone, in the order given
+    assert shard_sellers(sellers, None, 1) == sellers
 
 
-def test_the_split_is_crc32_and_the_same_in_every_process() -> None:
-    """Python's own hash() differs per process; a worker on another machine must agree."""
-    # CRC-32's standard check value: crc32("123456789") = 0xCBF43926
-    assert zlib.crc32(b"123456789") == 0xCBF43926
-    assert [shard_of("123456789", n) for n in (2, 3, 7)] == [0xCBF43926 % n for n in (2, 3, 7)]
-    script = (
-        "import sys; from flows.shards import shard_of\n"
-        "print(' '.join(str(shard_of(s, 7)) for s in sys.argv[1:]))\n"
-    )
-    elsewhere = subprocess.run(
-        [sys.executable, "-c", script, *SELLERS[:200]],
-        env={**os.environ, "PYTHONHASHSEED": "12345", "PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
-    )
-    assert elsewhere.stdout.split() == [str(shard_of(s, 7)) for s in SELLERS[:200]]
+def test_every_process_deals_the_same_list_the_same_way_whatever_its_order() -> None:
+    """The pool run and each shard run (on other machines, with sellers files in another
+    order) deal the list the pool passed: each must find the same shard for every seller."""
+    shuffled = random.Random(7).sample(SELLERS, len(SELLERS))
+    assert deal(shuffled, 3) == deal(SELLERS, 3) == deal(SELLERS + SELLERS[:5], 3)
+    for shard in range(3):
+        assert set(shard_sellers(shuffled, shard, 3)) == set(deal(SELLERS, 3)[shard])
+    # the lock's name for a deal: the same for the same list, another for another split
+    assert split_key(3, shuffled) == split_key(3, SELLERS)
+    others = {split_key(2, SELLERS), split_key(3, SELLERS[1:]), split_key(3, None)}
+    assert split_key(3, SELLERS) not in others and len(others) == 3
+    assert all(0 <= key < 2**31 for key in others)  # a PostgreSQL int4 advisory key
 
 
 @pytest.mark.parametrize(

@@ -39,7 +39,7 @@ from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_URL
 
 from extract.sync_settings import SyncSettings
-from flows.shards import shard_of
+from flows.shards import deal
 from simulator.config import SimulatorSettings, WorldConfig
 from simulator.server import RunningSimulator
 from simulator.truth import seller_truth
@@ -129,8 +129,9 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
     pg_marts_schema: str,
 ) -> None:
     world = World(WORLD)
-    by_shard = {s: [a for a in world.sellers if shard_of(a.seller_id, 2) == s] for s in (0, 1)}
-    assert all(by_shard.values()), "the world's sellers fall in both shards"
+    dealt = deal((a.seller_id for a in world.sellers), 2)
+    by_shard = {s: [a for a in world.sellers if a.seller_id in dealt[s]] for s in (0, 1)}
+    assert [len(part) for part in dealt] == [3, 3], "six sellers dealt: three each"
     pool = f"clario-test-{uuid.uuid4().hex[:8]}"
     data_dir = tmp_path / "data"
     workers: list[subprocess.Popen[bytes]] = []
