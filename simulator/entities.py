@@ -215,6 +215,17 @@ class ServiceFee:
 
 
 @dataclass(frozen=True, slots=True)
+class SettlementPeriod:
+    """A settlement group's id and period, without its total (which takes its events)."""
+
+    group_id: str
+    marketplace_id: str
+    start: datetime
+    end: datetime
+    closed: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SettlementGroup:
     """A financial event group: a settlement period of one marketplace's account."""
 

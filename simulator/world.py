@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -32,6 +32,7 @@ from simulator.entities import (
     Reimbursement,
     ServiceFee,
     SettlementGroup,
+    SettlementPeriod,
 )
 
 SETTLEMENT_PERIOD_DAYS = 14
@@ -688,18 +689,36 @@ class World:
         return totals
 
     def settlement_groups(self, seller: SellerAccount) -> list[SettlementGroup]:
-        """Every settlement period from the world's first day to the horizon, per marketplace."""
-        t = self.horizon
+        """Every settlement period from the world's first day to the horizon, per marketplace.
+
+        Their totals take a scan of every event of the world (seconds on a cold server for
+        a year): callers that need one group, or only ids and periods, use
+        `settlement_group` or `settlement_periods`.
+        """
         totals = self._group_totals(seller)
-        groups = []
+        return [
+            self._group(seller, marketplace_id, period, totals.get((marketplace_id, period)))
+            for marketplace_id, period in self._periods(seller)
+        ]
+
+    def _periods(self, seller: SellerAccount) -> Iterator[tuple[str, int]]:
+        first, last = settlement_period(self.config.start), settlement_period(self.horizon)
         for marketplace_id in seller.marketplace_ids:
-            for period in range(settlement_period(self.config.start), settlement_period(t) + 1):
-                groups.append(
-                    self._group(
-                        seller, marketplace_id, period, totals.get((marketplace_id, period))
-                    )
-                )
-        return groups
+            for period in range(first, last + 1):
+                yield marketplace_id, period
+
+    def settlement_periods(self, seller: SellerAccount) -> list[SettlementPeriod]:
+        """The settlement groups' ids and periods, without the scan their totals take."""
+        periods = []
+        for marketplace_id, period in self._periods(seller):
+            start, end = period_bounds(period)
+            group_id = generate.settlement_group_id(
+                self.config.seed, seller.index, marketplace_id, period
+            )
+            periods.append(
+                SettlementPeriod(group_id, marketplace_id, start, end, end <= self.horizon)
+            )
+        return periods
 
     def _group(
         self, seller: SellerAccount, marketplace_id: str, period: int, total: Decimal | None
@@ -735,9 +754,27 @@ class World:
                 yield event
 
     def settlement_group(self, seller: SellerAccount, group_id: str) -> SettlementGroup | None:
-        for group in self.settlement_groups(seller):
-            if group.group_id == group_id:
-                return group
+        """One group, its total summed from its own events (not the whole world's)."""
+        for marketplace_id, period in self._periods(seller):
+            if group_id != generate.settlement_group_id(
+                self.config.seed, seller.index, marketplace_id, period
+            ):
+                continue
+            cached = self._totals.get((seller.index, self.horizon))
+            if cached is not None:
+                return self._group(
+                    seller, marketplace_id, period, cached.get((marketplace_id, period))
+                )
+            group = self._group(seller, marketplace_id, period, None)
+            total = sum(
+                (
+                    line.net_amount
+                    for event in self.group_events(seller, group)
+                    for line in event_lines(event)
+                ),
+                Decimal("0.00"),
+            )
+            return replace(group, original_total=total)
         return None
 
     # -- reports -------------------------------------------------------------------------

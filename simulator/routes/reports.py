@@ -9,7 +9,7 @@ Settlement reports cannot be requested (Amazon schedules them); every closed set
 group of a seller appears, SETTLEMENT_REPORT_DELAY after it closes, as a DONE
 GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2 report whose id is derived from the group id, so
 it is the same across calls and restarts. getReports lists them only when asked for that
-type: listing them reads every settlement group of the world.
+type, from the world's settlement periods (ids and dates: no events are generated for it).
 
 Documents download from this server, like S3 presigned URLs: `/_simulator/documents/{id}`
 with an expiry and an HMAC signature, no SP-API token, streamed and gzip-compressed on the
@@ -78,8 +78,8 @@ _GZIP_CHUNK = 64 * 1024
 SETTLEMENT_REPORT_DELAY = timedelta(hours=1)
 
 
-class SettlementGroup(Protocol):
-    """What the routes read of a settlement group (the world's own class has more)."""
+class SettlementPeriod(Protocol):
+    """What the routes read of a settlement group's period (simulator.entities)."""
 
     @property
     def group_id(self) -> str: ...
@@ -114,7 +114,7 @@ class ReportWorld(Protocol):
         options: dict[str, str] | None = None,
     ) -> Iterator[dict[str, str]]: ...
 
-    def settlement_groups(self, seller: SellerAccount) -> Sequence[SettlementGroup]: ...
+    def settlement_periods(self, seller: SellerAccount) -> Sequence[SettlementPeriod]: ...
 
     def settlement_report_rows(
         self, seller: SellerAccount, group_id: str
@@ -292,7 +292,7 @@ def _advance(
 def _sync_settlements(store: ReportStore, world: ReportWorld, seller: SellerAccount) -> None:
     """Add a DONE settlement report for every group closed by now, not yet in the store."""
     now = world.now
-    for group in world.settlement_groups(seller):
+    for group in world.settlement_periods(seller):  # not their totals: a scan of every event
         created = group.end + SETTLEMENT_REPORT_DELAY
         if not group.closed or created > now:
             continue
@@ -563,7 +563,7 @@ def get_reports(request: Request) -> JSONResponse:
     )
     query = _list_query(request, seller, world.now)
     if SETTLEMENT_V2 in query.report_types:
-        # Listing them reads the whole world's settlement groups: only when asked for.
+        # Listing them walks every settlement period of the world: only when asked for.
         _sync_settlements(store, world, seller)
     matches = []
     for report in list(store.by_seller.get(seller.seller_id, {}).values()):

@@ -45,6 +45,21 @@ def test_settlement_periods_reconcile_with_their_lines() -> None:
         assert not groups[-1].closed
 
 
+def test_one_group_and_the_periods_agree_with_the_whole_scan() -> None:
+    """`settlement_group` sums one group's events, `settlement_periods` sums none: a cold
+    server answers a settlement report or a group's events without the whole world's scan."""
+    for seller in World(SMALL_WORLD).sellers:
+        cold = World(SMALL_WORLD)  # nothing generated, no totals cached yet
+        groups = World(SMALL_WORLD).settlement_groups(seller)
+        assert [cold.settlement_group(seller, g.group_id) for g in groups] == groups
+        assert cold._totals == {}, "one group's total took the whole world's scan"
+        periods = cold.settlement_periods(seller)
+        assert [(p.group_id, p.marketplace_id, p.start, p.end, p.closed) for p in periods] == [
+            (g.group_id, g.marketplace_id, g.start, g.end, g.closed) for g in groups
+        ]
+        assert cold.settlement_group(seller, "no-such-group") is None
+
+
 def test_truth_is_internally_consistent() -> None:
     for seller in world_truth(World(SMALL_WORLD))["sellers"]:
         orders, shipments, returns, refunds = (
