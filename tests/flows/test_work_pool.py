@@ -146,6 +146,9 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
             **credentials,  # the sellers' secrets: only in the workers' environment
             "PREFECT_API_URL": str(PREFECT_API_URL.value()),
             "PREFECT_WORKER_QUERY_SECONDS": "2",
+            # each line reaches the worker's log file at once: a worker slow to stop is
+            # killed, and a block-buffered output would lose the lines _taken_by reads
+            "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": str(ROOT),
             "CLARIO_PG_DSN": pg_dsn,
         }
@@ -219,6 +222,7 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
     takers = [_taken_by(run, tmp_path) for run in shard_runs]
     assert sorted(name for taker in takers for name in taker) == list(SHARD_WORKERS), (
         takers,
+        [worker.returncode for worker in workers],  # negative: killed, not stopped
         logs,
     )
     first, second = shard_runs
