@@ -146,8 +146,10 @@ def test_two_workers_sync_a_shard_each_and_the_pool_builds_once(
             **credentials,  # the sellers' secrets: only in the workers' environment
             "PREFECT_API_URL": str(PREFECT_API_URL.value()),
             "PREFECT_WORKER_QUERY_SECONDS": "2",
-            # each line reaches the worker's log file at once: a worker slow to stop is
-            # killed, and a block-buffered output would lose the lines _taken_by reads
+            # _taken_by reads the workers' INFO lines. `clario`'s CLI, run in-process by
+            # earlier tests of this pytest worker, left Prefect's console at CRITICAL in
+            # os.environ: workers started with it wrote none (failed twice in CI)
+            "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "INFO",
             "PYTHONUNBUFFERED": "1",
             "PYTHONPATH": str(ROOT),
             "CLARIO_PG_DSN": pg_dsn,
