@@ -697,39 +697,38 @@ class World:
         """
         totals = self._group_totals(seller)
         return [
-            self._group(seller, marketplace_id, period, totals.get((marketplace_id, period)))
-            for marketplace_id, period in self._periods(seller)
+            self._group(group_id, marketplace_id, period, totals.get((marketplace_id, period)))
+            for group_id, marketplace_id, period in self._periods(seller)
         ]
 
-    def _periods(self, seller: SellerAccount) -> Iterator[tuple[str, int]]:
+    def _periods(self, seller: SellerAccount) -> Iterator[tuple[str, str, int]]:
+        """(group id, marketplace, period) of every settlement group up to the horizon."""
         first, last = settlement_period(self.config.start), settlement_period(self.horizon)
         for marketplace_id in seller.marketplace_ids:
             for period in range(first, last + 1):
-                yield marketplace_id, period
+                group_id = generate.settlement_group_id(
+                    self.config.seed, seller.index, marketplace_id, period
+                )
+                yield group_id, marketplace_id, period
 
     def settlement_periods(self, seller: SellerAccount) -> list[SettlementPeriod]:
         """The settlement groups' ids and periods, without the scan their totals take."""
         periods = []
-        for marketplace_id, period in self._periods(seller):
+        for group_id, marketplace_id, period in self._periods(seller):
             start, end = period_bounds(period)
-            group_id = generate.settlement_group_id(
-                self.config.seed, seller.index, marketplace_id, period
-            )
             periods.append(
                 SettlementPeriod(group_id, marketplace_id, start, end, end <= self.horizon)
             )
         return periods
 
     def _group(
-        self, seller: SellerAccount, marketplace_id: str, period: int, total: Decimal | None
+        self, group_id: str, marketplace_id: str, period: int, total: Decimal | None
     ) -> SettlementGroup:
         start, end = period_bounds(period)
         closed = end <= self.horizon
         transfer_at = end + timedelta(days=1)
         return SettlementGroup(
-            group_id=generate.settlement_group_id(
-                self.config.seed, seller.index, marketplace_id, period
-            ),
+            group_id=group_id,
             marketplace_id=marketplace_id,
             currency=currency_of(marketplace_id),
             start=start,
@@ -755,17 +754,15 @@ class World:
 
     def settlement_group(self, seller: SellerAccount, group_id: str) -> SettlementGroup | None:
         """One group, its total summed from its own events (not the whole world's)."""
-        for marketplace_id, period in self._periods(seller):
-            if group_id != generate.settlement_group_id(
-                self.config.seed, seller.index, marketplace_id, period
-            ):
+        for listed_id, marketplace_id, period in self._periods(seller):
+            if listed_id != group_id:
                 continue
             cached = self._totals.get((seller.index, self.horizon))
             if cached is not None:
                 return self._group(
-                    seller, marketplace_id, period, cached.get((marketplace_id, period))
+                    group_id, marketplace_id, period, cached.get((marketplace_id, period))
                 )
-            group = self._group(seller, marketplace_id, period, None)
+            group = self._group(group_id, marketplace_id, period, None)
             total = sum(
                 (
                     line.net_amount
