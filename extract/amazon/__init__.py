@@ -49,6 +49,8 @@ from extract.amazon.settings import (
     LEDGER_SUMMARY_OPTIONS,
     REIMBURSEMENTS,
     REPORT_CHECKS,
+    REPORT_SLICE,
+    REPORT_SLICES,
 )
 from extract.amazon.settlements import SettlementReports
 from extract.nested_columns import propagate_root_columns
@@ -149,7 +151,11 @@ def _finished_reports(
         # cursor); without it the cursor's look-back would ask for a report over days
         # already read
         start = parse_time(resume_at)
-    windows = plan_windows(pending, start, until)
+    # A type's slice, or the one every type accepts once a longer one ended FATAL
+    size = (
+        timedelta(days=state["slice_days"]) if "slice_days" in state else REPORT_SLICES[report_type]
+    )
+    windows = plan_windows(pending, start, until, size)
     # Ask for every slice first: Amazon prepares them side by side while we wait.
     for window_start, window_end in windows:
         key = window_key(window_start, window_end)
@@ -163,6 +169,7 @@ def _finished_reports(
                 options=options,
             )
     waiting = len(windows)  # asked for and not read yet: shown live while Amazon prepares them
+    smaller_from: datetime | None = None  # where a longer slice ended FATAL
     run.reports_waiting += waiting
     try:
         for index, (window_start, window_end) in enumerate(windows):
@@ -188,6 +195,15 @@ def _finished_reports(
             except ReportFailed:
                 report_id = pending.pop(key)
                 run.report(report_type, report_id, "FATAL", key)
+                if window_end - window_start > REPORT_SLICE:
+                    # Amazon documents no range for this type and may allow less: the
+                    # walk goes on from here in slices every type accepts
+                    run.note(
+                        f"{report_type} for {key} ended FATAL (report {report_id}); asked"
+                        f" again in {REPORT_SLICE.days}-day slices"
+                    )
+                    smaller_from = window_start
+                    break
                 run.fail(
                     f"{report_type} for {key} ended FATAL (report {report_id}); the next run"
                     " asks again"
@@ -200,9 +216,13 @@ def _finished_reports(
             yield f"{report_type}:{report_id}", report
             del pending[key]
             run.window(window_start, window_end)
-        state.pop("resume_at", None)
+        else:
+            state.pop("resume_at", None)
     finally:
         run.reports_waiting -= waiting
+    if smaller_from is not None:
+        state["slice_days"] = REPORT_SLICE.days
+        yield from _finished_reports(ctx, run, report_type, smaller_from, until, options)
 
 
 def _wait_or_ask_again(

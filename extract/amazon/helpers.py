@@ -154,10 +154,10 @@ def window_key(start: datetime, end: datetime) -> str:
 
 
 def plan_windows(
-    pending: Iterable[str], start: datetime, until: datetime
+    pending: Iterable[str], start: datetime, until: datetime, size: timedelta = REPORT_SLICE
 ) -> list[tuple[datetime, datetime]]:
-    """Report windows for a run: those still pending from earlier runs, and slices over
-    what they leave uncovered of [start, until), in time order.
+    """Report windows for a run: those still pending from earlier runs, and slices of at
+    most `size` over what they leave uncovered of [start, until), in time order.
 
     Pending reports are collected rather than asked for again; a slice that failed is not
     pending any more, so the gap it leaves is asked for afresh.
@@ -167,10 +167,10 @@ def plan_windows(
     cursor = start
     for window_start, window_end in earlier:
         if cursor < window_start:
-            windows.extend(report_slices(cursor, min(window_start, until)))
+            windows.extend(report_slices(cursor, min(window_start, until), size))
         windows.append((window_start, window_end))
         cursor = max(cursor, window_end)
-    windows.extend(report_slices(cursor, until))
+    windows.extend(report_slices(cursor, until, size))
     return windows
 
 

@@ -19,10 +19,23 @@ LEDGER_SUMMARY_OPTIONS = {"aggregatedByTimePeriod": "DAILY", "aggregateByLocatio
 # listed (getReports) and downloaded. extract/amazon/settlements.py reads it.
 SETTLEMENT_V2 = "GET_V2_SETTLEMENT_REPORT_DATA_FLAT_FILE_V2"
 
-# Every report type is requested in slices of at most this: Amazon allows one month for
-# fulfilled shipments and (undocumented, but in its own error message) for all orders; the
-# same slice for returns and reimbursements keeps every report small and equally cheap.
+# The slice every report type accepts: Amazon allows one month for fulfilled shipments
+# and (undocumented, but in its own error message) for all orders.
 REPORT_SLICE = timedelta(days=30)
+
+# Each type's slice. A first sync is bounded by createReport and getReportDocument (one
+# call a minute each once a burst of 15 is spent, shared by every type), so fewer, longer
+# reports bring a year in sooner. Amazon documents no limit for returns, reimbursements
+# and the ledger; 90 days is the one figure published for them (a secondary source). A
+# longer slice that ends FATAL is asked for again in REPORT_SLICE slices (extract/amazon).
+REPORT_SLICES: dict[str, timedelta] = {
+    ALL_ORDERS_BY_LAST_UPDATE: REPORT_SLICE,
+    FULFILLED_SHIPMENTS: REPORT_SLICE,
+    CUSTOMER_RETURNS: timedelta(days=90),
+    REIMBURSEMENTS: timedelta(days=90),
+    LEDGER_DETAIL: timedelta(days=90),
+    LEDGER_SUMMARY: timedelta(days=90),
+}
 
 # Amazon only answers for data older than two minutes.
 API_LAG = timedelta(minutes=2)

@@ -8,14 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
-from extract.amazon.settings import SETTLEMENT_V2
+from extract.amazon.settings import CUSTOMER_RETURNS, SETTLEMENT_V2
 from extract.layout import audit_dataset, raw_dataset
 from extract.run import DATA_SETS
 from flows.demo import write_sellers_file
@@ -140,6 +140,40 @@ def test_with_faults_the_tables_end_equal_to_a_fault_free_run(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert not [s for s in secrets if s in logged]
     assert "Atza|" not in logged, "no access token in the logs"
+
+
+def test_a_longer_slice_that_ends_fatal_is_asked_again_in_shorter_slices(
+    world: World, synced: Path, tmp_path: Path
+) -> None:
+    """Returns are asked for in 90-day slices, a range Amazon does not document: when one
+    ends FATAL, the walk goes on in 30-day slices within the run and loses nothing."""
+    faults = FaultConfig(fatal_reports=1, fatal_report_types=[CUSTOMER_RETURNS])
+    fresh = World(WORLD)
+    settings = SimulatorSettings(rate_scale=1000, report_delay_seconds=0.2, faults=faults)
+    with RunningSimulator(fresh, settings) as simulator:
+        runs = sync(fresh, simulator.base_url, tmp_path, data_sets=["customer_returns"])
+    assert [(r.status, r.retries) for r in runs] == [("ok", 0)] * len(world.sellers)
+    fell_back = [r for r in runs if any("30-day slices" in note for note in r.notes)]
+    assert len(fell_back) == 1, [r.summary() for r in runs]  # the fault hits one report
+    for run in runs:
+        windows = [report_window(r["window"]) for r in run.reports]
+        assert windows[0] > timedelta(days=30)  # the whole history (40 days) in one report
+        if run in fell_back:  # the FATAL one, then the same days in 30-day slices
+            assert run.reports[0]["status"] == "FATAL"
+            assert [w <= timedelta(days=30) for w in windows[1:]] == [True, True]
+            assert sum(windows[1:], timedelta()) == windows[0]
+        else:
+            assert [r["status"] for r in run.reports] == ["DONE"]
+    for account in world.sellers:
+        returns = duckdb_warehouse(tmp_path, account).snapshot()["customer_returns"]
+        assert (
+            returns and returns == duckdb_warehouse(synced, account).snapshot()["customer_returns"]
+        )
+
+
+def report_window(key: str) -> timedelta:
+    start, end = (datetime.fromisoformat(part) for part in key.split("/"))
+    return end - start
 
 
 def test_no_secret_lands_in_any_table(world: World, synced: Path) -> None:
