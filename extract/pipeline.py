@@ -13,7 +13,6 @@ the tables (see WarehouseWriter).
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -39,7 +38,7 @@ from dlt.pipeline.exceptions import PipelineStepFailed
 
 from extract.amazon import SellerContext, amazon_seller
 from extract.amazon.prefetch import FinancesReadAhead
-from extract.destinations import DuckDb, Postgres
+from extract.destinations import DuckDb, Postgres, load_memory_limit
 from extract.failures import failure_text
 from extract.layout import advisory_key, pipeline_name, raw_dataset
 from extract.raw_indexes import index_raw_tables
@@ -75,14 +74,9 @@ def make_destination(
         # financial events (bench/extract_load.py). JSONL would stream too, but DuckDB's
         # read_json infers columns from a sample and fails on a key it first meets later
         # (dlt warns of it; it happened at 100,000 orders). Parquet files carry the schema.
-        # DuckDB's buffer pool otherwise grows with the data loaded (80 % of RAM by default):
-        # a 587,000-row report's sync peaked at 1,305 MiB, 743 MiB with this limit, and the
-        # load did not slow down (bench/report_streaming.py). DuckDB spills past it.
+        # DuckDB's buffer pool is bounded (extract/destinations.py says why and by what).
         credentials = DuckDbCredentials(
-            str(data_dir / "clario.duckdb"),
-            global_config={
-                "memory_limit": os.environ.get("CLARIO_DUCKDB_LOAD_MEMORY_LIMIT", "512MB")
-            },
+            str(data_dir / "clario.duckdb"), global_config={"memory_limit": load_memory_limit()}
         )
         return DuckDb(credentials, preferred_loader_file_format="parquet")
     if not postgres_dsn:

@@ -112,6 +112,7 @@ def check_config(
     The DSN is handed on in CLARIO_PG_DSN only: the flow and dbt read it from the
     environment, so it is never a flow parameter (Prefect stores those) nor on dbt's
     command line (dbt records that)."""
+    from extract.destinations import DestinationSettingError, load_memory_limit
     from extract.layout import LayoutError, audit_dataset, raw_dataset
     from extract.spapi.config import ConfigError, load_sellers
 
@@ -134,7 +135,9 @@ def check_config(
     try:
         sellers = load_sellers(sellers_file)
         raw_dataset(), audit_dataset()  # the schema names from the environment
-    except (ConfigError, LayoutError) as error:
+        if destination == "duckdb":
+            load_memory_limit()
+    except (ConfigError, LayoutError, DestinationSettingError) as error:
         raise typer.BadParameter(str(error)) from None
     return sellers
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from extract.destinations import DestinationSettingError, load_memory_limit
 from extract.layout import LayoutError, pipeline_name, raw_dataset
 from tests.transform.conftest import DbtRunner
 
@@ -35,6 +36,14 @@ refresh_token = "Atzr|token"
 """
 
 
+def test_the_load_memory_limit_is_a_size_or_refused() -> None:
+    assert load_memory_limit({}) == "128MB"
+    assert load_memory_limit({"CLARIO_DUCKDB_LOAD_MEMORY_LIMIT": "1.5GiB"}) == "1.5GiB"
+    for hostile in ("1GB'; drop schema main cascade; --", "1GB; SET x=1", "lots"):
+        with pytest.raises(DestinationSettingError, match="CLARIO_DUCKDB_LOAD_MEMORY_LIMIT"):
+            load_memory_limit({"CLARIO_DUCKDB_LOAD_MEMORY_LIMIT": hostile})
+
+
 def test_the_extractor_refuses_schema_names_and_seller_ids_it_cannot_use_safely() -> None:
     with pytest.raises(LayoutError, match="CLARIO_RAW_SCHEMA"):
         raw_dataset({"CLARIO_RAW_SCHEMA": HOSTILE})
@@ -43,10 +52,10 @@ def test_the_extractor_refuses_schema_names_and_seller_ids_it_cannot_use_safely(
     assert raw_dataset({}) == "raw_spapi"
 
 
-@pytest.mark.parametrize("variable", ["CLARIO_RAW_SCHEMA", "CLARIO_AUDIT_SCHEMA"])
-def test_clario_refuses_a_hostile_schema_name_before_any_work(
-    tmp_path: Path, variable: str
-) -> None:
+@pytest.mark.parametrize(
+    "variable", ["CLARIO_RAW_SCHEMA", "CLARIO_AUDIT_SCHEMA", "CLARIO_DUCKDB_LOAD_MEMORY_LIMIT"]
+)
+def test_clario_refuses_a_hostile_setting_before_any_work(tmp_path: Path, variable: str) -> None:
     sellers = tmp_path / "sellers.toml"
     sellers.write_text(SELLERS)
     done = subprocess.run(
