@@ -361,7 +361,9 @@ class ReportEvents:
         self._events: dict[tuple[str, ...], _Event] = {}
 
     def events(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        for event in self._events.values():
+        """Each event once, let go of as it is handed on (a group can be large)."""
+        for key in list(self._events):
+            event = self._events.pop(key)
             yield event.list_name, event.body
 
     def add(self, row: dict[str, str]) -> Unmapped | None:
@@ -489,8 +491,12 @@ class SettlementReports:
             self._listed = list_settlement_reports(self.ctx.client)
         return self._listed
 
-    def read(self, run: DataSetRun, group: dict[str, Any]) -> list[Any] | None:
-        """A closed group's records from its settlement report; None when it has none."""
+    def read(self, run: DataSetRun, group: dict[str, Any]) -> Iterator[Any] | None:
+        """A closed group's records from its settlement report; None when it has none.
+
+        The records are made as they are read on: a group's events are gathered from the
+        whole file first (an event's rows need not be next to each other), but never
+        copied into a list of records beside them."""
         period = group_period(group)
         if period is None:
             return None
@@ -501,24 +507,24 @@ class SettlementReports:
                 return records
         return None
 
-    def _read(self, run: DataSetRun, period: GroupPeriod, report: ListedReport) -> list[Any] | None:
+    def _read(
+        self, run: DataSetRun, period: GroupPeriod, report: ListedReport
+    ) -> Iterator[Any] | None:
         ctx = self.ctx
         rows = download_report_rows(ctx.client, report.document_id, validate=check_settlement_row)
         try:
             summary = summary_of(next(rows, None))
             problem = "it has no summary row" if summary is None else mismatch(summary, period)
-            if summary is None or problem is not None:
-                run.note(
-                    f"settlement report {report.report_id} is not group {period.group_id}'s"
-                    f" ({problem})"
-                )
-                return None
-            return self._records(run, period, report, summary, rows)
-        finally:
-            # a generator holding the download open: close it even when read only in part
-            close = getattr(rows, "close", None)
-            if close is not None:
-                close()
+        except BaseException:
+            _close(rows)
+            raise
+        if summary is None or problem is not None:
+            _close(rows)
+            run.note(
+                f"settlement report {report.report_id} is not group {period.group_id}'s ({problem})"
+            )
+            return None
+        return self._records(run, period, report, summary, rows)
 
     def _records(
         self,
@@ -527,31 +533,37 @@ class SettlementReports:
         report: ListedReport,
         summary: SettlementSummary,
         rows: Iterator[ParsedRow],
-    ) -> list[Any]:
+    ) -> Iterator[Any]:
         ctx = self.ctx
         source_report = f"{SETTLEMENT_V2}:{report.report_id}"
         events = ReportEvents(summary.currency)
         rejected: list[Any] = []
         lines = 0
         line_total = Decimal(0)
-        for parsed in rows:
-            lines += 1
-            if parsed.values is None:
-                reason = parsed.reason or ""
-                rejected.append(
-                    ctx.rejected(RESOURCE, source_report, parsed.line_number, parsed.raw, reason)
-                )
-                continue
-            line_total += Decimal(parsed.values["amount"])
-            unmapped = events.add(parsed.values)
-            if unmapped is not None:
-                raw = "\t".join(parsed.values.values())
-                rejected.append(
-                    ctx.rejected(RESOURCE, source_report, parsed.line_number, raw, unmapped.reason)
-                )
-                run.warn(unmapped.warning)
+        try:
+            for parsed in rows:
+                lines += 1
+                if parsed.values is None:
+                    reason = parsed.reason or ""
+                    rejected.append(
+                        ctx.rejected(
+                            RESOURCE, source_report, parsed.line_number, parsed.raw, reason
+                        )
+                    )
+                    continue
+                line_total += Decimal(parsed.values["amount"])
+                unmapped = events.add(parsed.values)
+                if unmapped is not None:
+                    raw = "\t".join(parsed.values.values())
+                    rejected.append(
+                        ctx.rejected(
+                            RESOURCE, source_report, parsed.line_number, raw, unmapped.reason
+                        )
+                    )
+                    run.warn(unmapped.warning)
+        finally:
+            _close(rows)  # the download, even when read only in part
         identity = EventIdentity(period.group_id)
-        records: list[Any] = []
         for list_name, body in events.events():
             event = with_items_in_order(list_name, body)
             record = {
@@ -565,16 +577,17 @@ class SettlementReports:
                     marketplace_id_of(event.get("MarketplaceName"), ctx.primary_marketplace),
                 ),
             }
-            records.append(dlt.mark.with_table_name(record, event_table(list_name)))
-        run.rows += len(records)
+            run.rows += 1
+            yield dlt.mark.with_table_name(record, event_table(list_name))
         run.rejected += len(rejected)
+        yield from rejected
         if not rejected and line_total != summary.total:
             run.note(
                 f"settlement report {report.report_id}: its lines add up to {line_total},"
                 f" its total says {summary.total}"
             )
         run.report(SETTLEMENT_V2, report.report_id, "DONE", window_key(period.start, period.end))
-        return [*records, *rejected, self._summary_record(report, period, summary, lines)]
+        yield self._summary_record(report, period, summary, lines)
 
     def _summary_record(
         self, report: ListedReport, period: GroupPeriod, summary: SettlementSummary, lines: int
@@ -597,3 +610,10 @@ class SettlementReports:
             write_disposition="merge",
         )
         return dlt.mark.with_hints(record, hints, create_table_variant=True)
+
+
+def _close(rows: Iterator[ParsedRow]) -> None:
+    """Close a generator holding a report download open."""
+    close = getattr(rows, "close", None)
+    if close is not None:
+        close()
