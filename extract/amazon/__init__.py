@@ -6,8 +6,10 @@ Every row carries `seller_id`, `marketplace_id`, `is_sandbox` and `source_report
 
 Failure rules (DESIGN.md "Late and mutable data"): a report slice that ends FATAL, or a
 report not finished when the run ends, stops that resource *before* any later slice, so
-its cursor never passes data that failed to load; the next run starts there again. An
-API error after retries raises, so the data set's load (and its cursor) is not committed.
+its cursor never passes data that failed to load; the next run starts there again. A
+slice longer than a month that ends FATAL is instead asked for again in one-month slices
+(Amazon may allow a type less than its `REPORT_SLICES` range). An API error after retries
+raises, so the data set's load (and its cursor) is not committed.
 """
 
 from __future__ import annotations
@@ -141,7 +143,8 @@ def _finished_reports(
     """(source_report, report) for each slice of [start, until), oldest first, once finished.
 
     Reports still pending from an earlier run are collected first instead of being asked
-    for again; a slice that is not ready or ends FATAL stops the walk (see module doc).
+    for again; a slice that is not ready or ends FATAL stops the walk, unless it is longer
+    than a month (see module doc).
     """
     state = dlt.current.resource_state()
     pending: dict[str, str] = state.setdefault("pending_reports", {})

@@ -8,13 +8,14 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
+from extract.amazon.helpers import parse_time
 from extract.amazon.settings import CUSTOMER_RETURNS, SETTLEMENT_V2
 from extract.layout import audit_dataset, raw_dataset
 from extract.run import DATA_SETS
@@ -172,7 +173,7 @@ def test_a_longer_slice_that_ends_fatal_is_asked_again_in_shorter_slices(
 
 
 def report_window(key: str) -> timedelta:
-    start, end = (datetime.fromisoformat(part) for part in key.split("/"))
+    start, end = (parse_time(part) for part in key.split("/"))
     return end - start
 
 
