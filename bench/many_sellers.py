@@ -25,7 +25,9 @@ reproduction copied one seller's raw dataset the same way.
 
 It prints one line per N and target: orders, extract seconds and peak MiB, full build,
 incremental build (and its ratio to the full build), and the builds' peak MiB (on DuckDB
-the engine runs inside dbt's process, so that is the warehouse's memory too), then the
+the engine runs inside dbt's process, so that is the warehouse's memory too); then the
+sync's CPU seconds per synced seller (user + system, first sync and six-hour batch: what
+a cycle of many sellers costs the machine, whatever the concurrency), and the
 incremental build's five slowest nodes.
 """
 
@@ -63,6 +65,7 @@ NOW = datetime(2026, 11, 28, tzinfo=UTC)
 class Measured:
     seconds: float
     peak_mib: int
+    cpu_seconds: float = -1.0  # user + system time of the process and its children
 
 
 def free_port() -> int:
@@ -84,7 +87,11 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[Measured, str]:
     peak = re.search(r"Maximum resident set size \(kbytes\): (\d+)", done.stderr)
     invoke = re.search(r"dbt invoke took ([\d.]+) s", done.stderr)
     seconds = float(invoke.group(1)) if invoke else elapsed
-    return Measured(seconds, int(peak.group(1)) // 1024 if peak else -1), done.stdout
+    cpu = sum(
+        float(found.group(1))
+        for found in re.finditer(r"(?:User|System) time \(seconds\): ([\d.]+)", done.stderr)
+    )
+    return Measured(seconds, int(peak.group(1)) // 1024 if peak else -1, cpu), done.stdout
 
 
 def world_options(sellers: int, history_days: int, orders_per_day: int) -> list[str]:
@@ -358,6 +365,12 @@ def main() -> None:
                 f"{r['batch'].seconds:>9.1f}{full.seconds:>8.1f}{full.peak_mib:>6}"
                 f"{incremental.seconds:>8.1f}{incremental.peak_mib:>6}"
                 f"{incremental.seconds / full.seconds:>7.1%}",
+                flush=True,
+            )
+            # what a cycle of many sellers costs the machine, whatever the concurrency
+            print(
+                f"  sync CPU per seller: first {r['extract'].cpu_seconds / synced:.2f} s,"
+                f" six-hour batch {r['batch'].cpu_seconds / synced:.2f} s",
                 flush=True,
             )
             print(f"  incremental build: {r['slowest']}", flush=True)
