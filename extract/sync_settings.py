@@ -42,6 +42,9 @@ class SyncSettings(BaseModel):
     # Report slices loaded (with their cursor) per load: a first sync interrupted after
     # k slices keeps them and resumes at slice k + 1.
     report_slices_per_load: int = Field(default=1, ge=1)
+    # Settlement groups read per finances load (about 14 days each): a first sync loads a
+    # year a few periods at a time, so a kill loses one batch and a load holds one batch.
+    settlement_groups_per_load: int = Field(default=6, ge=1)
     # A data set with a larger share of its rows rejected ends failed (the rows are kept).
     max_rejected_share: float = Field(default=0.5, ge=0, le=1)
     # How long a run waits for one report before leaving it to the next run.

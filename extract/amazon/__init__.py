@@ -29,6 +29,7 @@ from extract.amazon.helpers import (
     check_row,
     currency_amounts_as_decimal,
     event_table,
+    groups_for_this_load,
     inventory_quantities,
     iso,
     marketplace_id_of,
@@ -54,7 +55,7 @@ from extract.amazon.settings import (
     REPORT_SLICE,
     REPORT_SLICES,
 )
-from extract.amazon.settlements import SettlementReports
+from extract.amazon.settlements import ListedReport, SettlementReports
 from extract.nested_columns import propagate_root_columns
 from extract.run import DataSetRun
 from extract.spapi.client import SpApiClient, SpApiError
@@ -86,6 +87,8 @@ class SellerContext:
         self.until = now - API_LAG
         # a first sync's settlement events paged ahead in a thread (extract/amazon/prefetch.py)
         self.finances_read_ahead: FinancesReadAhead | None = None
+        # the settlement reports Amazon lists, once a run (extract/amazon/settlements.py)
+        self.settlement_reports_listed: list[ListedReport] | None = None
 
     @property
     def groups_since(self) -> str:
@@ -466,7 +469,12 @@ def amazon_seller(
             lag=settings.group_lookback.total_seconds(),
         ),
     ) -> Iterator[Any]:
-        """Settlement periods; those started within the look-back are listed again."""
+        """Settlement periods; those started within the look-back are listed again.
+
+        A load takes at most `settlement_groups_per_load` periods not read yet, oldest
+        first (helpers.groups_for_this_load); the rest wait for the next load (`run.more`),
+        which lists them again since the cursor stops before them.
+        """
         run = runs("finances")
         params = {
             "MaxResultsPerPage": 100,
@@ -475,12 +483,16 @@ def amazon_seller(
         rows = ctx.client.paginate(
             "listFinancialEventGroups", "/finances/v0/financialEventGroups", params, style="payload"
         )
-        for page in _api_pages(ctx, run, rows):
-            groups = [
-                {**currency_amounts_as_decimal(group), **ctx.common("listFinancialEventGroups")}
-                for group in page.get("payload", {}).get("FinancialEventGroupList", [])
-            ]
-            yield groups
+        listed = [
+            {**currency_amounts_as_decimal(group), **ctx.common("listFinancialEventGroups")}
+            for page in _api_pages(ctx, run, rows)
+            for group in page.get("payload", {}).get("FinancialEventGroupList", [])
+        ]
+        read = dlt.current.resource_state("financial_events").get("closed_groups_read", [])
+        groups, left = groups_for_this_load(listed, set(read), settings.settlement_groups_per_load)
+        if left:
+            run.more = True  # load these, with the cursor, then list the rest
+        yield groups
 
     settlement_reports = SettlementReports(ctx)
     # Amazon's static sandbox has no settlement reports to list

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -172,6 +172,33 @@ def plan_windows(
         cursor = max(cursor, window_end)
     windows.extend(report_slices(cursor, until, size))
     return windows
+
+
+def groups_for_this_load(
+    groups: Iterable[dict[str, Any]], read: Collection[str], per_load: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """The settlement groups one finances load takes, oldest first, and whether unread
+    groups are left for the next load.
+
+    A load reads at most `per_load` groups not in `read` (closed groups read before), so a
+    first sync's history loads a few periods at a time: a kill loses one batch, and a load
+    holds one batch. Groups read before are given too (their totals and transfer status
+    still change); nothing at or after the first group left out is, so the groups' cursor
+    (the newest start given) never passes a group not read yet.
+    """
+    ordered = sorted(groups, key=_group_start)
+    unread = [g for g in ordered if g.get("FinancialEventGroupId") not in read]
+    if len(unread) <= per_load:
+        return ordered, False
+    first_left = unread[per_load]
+    return ordered[: next(i for i, g in enumerate(ordered) if g is first_left)], True
+
+
+def _group_start(group: dict[str, Any]) -> datetime:
+    start = group.get("FinancialEventGroupStart")
+    if isinstance(start, str) and start:
+        return parse_time(start)
+    return datetime.min.replace(tzinfo=UTC)
 
 
 def marketplace_id_of(name: str | None, default: str) -> str:

@@ -479,17 +479,18 @@ class ReportEvents:
 
 
 class SettlementReports:
-    """One seller's settlement reports in one run: listed once, when first needed."""
+    """One seller's settlement reports in one load. They are listed once a run, when
+    first needed, and the list kept on the seller's context for the run's later loads (a
+    first sync loads its periods a few at a time)."""
 
     def __init__(self, ctx: SellerContext) -> None:
         self.ctx = ctx
-        self._listed: list[ListedReport] | None = None
         self._used: set[str] = set()
 
     def listed(self) -> list[ListedReport]:
-        if self._listed is None:
-            self._listed = list_settlement_reports(self.ctx.client)
-        return self._listed
+        if self.ctx.settlement_reports_listed is None:
+            self.ctx.settlement_reports_listed = list_settlement_reports(self.ctx.client)
+        return self.ctx.settlement_reports_listed
 
     def read(self, run: DataSetRun, group: dict[str, Any]) -> Iterator[Any] | None:
         """A closed group's records from its settlement report; None when it has none.
