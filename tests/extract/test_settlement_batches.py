@@ -29,6 +29,10 @@ def _group(group_id: str, start: str) -> dict[str, Any]:
     return {"FinancialEventGroupId": group_id, "FinancialEventGroupStart": start}
 
 
+def ids(groups: list[dict[str, Any]]) -> list[str]:
+    return [g["FinancialEventGroupId"] for g in groups]
+
+
 def test_a_load_takes_the_oldest_unread_groups_and_never_one_past_them() -> None:
     listed = [  # as Amazon may list them: not in start order
         _group("g4", "2026-02-12T00:00:00Z"),
@@ -36,7 +40,6 @@ def test_a_load_takes_the_oldest_unread_groups_and_never_one_past_them() -> None
         _group("g3", "2026-01-29T00:00:00Z"),
         _group("g2", "2026-01-15T00:00:00Z"),
     ]
-    ids = lambda groups: [g["FinancialEventGroupId"] for g in groups]  # noqa: E731
 
     groups, left = groups_for_this_load(listed, set(), 2)
     assert (ids(groups), left) == (["g1", "g2"], True)
@@ -53,9 +56,7 @@ def test_a_load_takes_the_oldest_unread_groups_and_never_one_past_them() -> None
 def test_a_first_sync_loads_its_periods_in_batches_and_lands_exactly(tmp_path: Path) -> None:
     config = WORLD.model_copy(update={"sellers": 1, "history_days": 75, "orders_per_day": 4})
     world = World(config)
-    settings = TEST_SYNC.model_copy(
-        update={"since": config.start, "settlement_groups_per_load": 2}
-    )
+    settings = TEST_SYNC.model_copy(update={"since": config.start, "settlement_groups_per_load": 2})
     data_dir = tmp_path / "data"
     with RunningSimulator(world, FAST) as simulator:
         # orders beside finances: the events are paged ahead meanwhile, as in a first sync
@@ -71,9 +72,7 @@ def test_a_first_sync_loads_its_periods_in_batches_and_lands_exactly(tmp_path: P
         groups = raw["groups"]
         assert groups >= 4, "the world is too short to need several loads"
         # each period's events came with their own load: two periods at most per load
-        loads = warehouse.scalar(
-            "select count(distinct _dlt_load_id) from {s}.shipment_events"
-        )
+        loads = warehouse.scalar("select count(distinct _dlt_load_id) from {s}.shipment_events")
         assert loads >= (groups + 1) // 2
         # and no period was paged twice, however many loads listed it
         pages = [(r["path"], str(r["query"])) for r in log if r["operation_id"] == EVENTS]
