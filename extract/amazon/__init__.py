@@ -55,7 +55,7 @@ from extract.amazon.settings import (
     REPORT_SLICE,
     REPORT_SLICES,
 )
-from extract.amazon.settlements import ListedReport, SettlementReports
+from extract.amazon.settlements import SettlementReports
 from extract.nested_columns import propagate_root_columns
 from extract.run import DataSetRun
 from extract.spapi.client import SpApiClient, SpApiError
@@ -87,8 +87,8 @@ class SellerContext:
         self.until = now - API_LAG
         # a first sync's settlement events paged ahead in a thread (extract/amazon/prefetch.py)
         self.finances_read_ahead: FinancesReadAhead | None = None
-        # the settlement reports Amazon lists, once a run (extract/amazon/settlements.py)
-        self.settlement_reports_listed: list[ListedReport] | None = None
+        # the settlement reports Amazon lists, for every load of the run
+        self.settlement_reports = SettlementReports(self)
 
     @property
     def groups_since(self) -> str:
@@ -494,7 +494,7 @@ def amazon_seller(
             run.more = True  # load these, with the cursor, then list the rest
         yield groups
 
-    settlement_reports = SettlementReports(ctx)
+    settlement_reports = ctx.settlement_reports
     # Amazon's static sandbox has no settlement reports to list
     reports_wanted = settings.settlement_reports and not ctx.seller.sandbox
 

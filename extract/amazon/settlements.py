@@ -479,18 +479,19 @@ class ReportEvents:
 
 
 class SettlementReports:
-    """One seller's settlement reports in one load. They are listed once a run, when
-    first needed, and the list kept on the seller's context for the run's later loads (a
-    first sync loads its periods a few at a time)."""
+    """One seller's settlement reports in one run: listed once, when first needed, for
+    every load of the run (a first sync loads its periods a few at a time). A report read
+    for one group is never another's; the same group may read it again (a retry)."""
 
     def __init__(self, ctx: SellerContext) -> None:
         self.ctx = ctx
-        self._used: set[str] = set()
+        self._listed: list[ListedReport] | None = None
+        self._used: dict[str, str] = {}  # report id -> the group it was read for
 
     def listed(self) -> list[ListedReport]:
-        if self.ctx.settlement_reports_listed is None:
-            self.ctx.settlement_reports_listed = list_settlement_reports(self.ctx.client)
-        return self.ctx.settlement_reports_listed
+        if self._listed is None:
+            self._listed = list_settlement_reports(self.ctx.client)
+        return self._listed
 
     def read(self, run: DataSetRun, group: dict[str, Any]) -> Iterator[Any] | None:
         """A closed group's records from its settlement report; None when it has none.
@@ -501,10 +502,12 @@ class SettlementReports:
         period = group_period(group)
         if period is None:
             return None
-        for report in candidates(period, self.listed(), self._used):
+        group_id = group["FinancialEventGroupId"]
+        others = {report for report, user in self._used.items() if user != group_id}
+        for report in candidates(period, self.listed(), others):
             records = self._read(run, period, report)
             if records is not None:
-                self._used.add(report.report_id)
+                self._used[report.report_id] = group_id
                 return records
         return None
 
