@@ -72,6 +72,9 @@ from extract.sync_settings import SyncSettings
 log = logging.getLogger("clario.extract")
 
 REJECTED_TABLE = "rejected_rows"
+# financial_events' state: the closed settlement groups read (never read again); the
+# groups resource reads it too, to batch a first sync's unread groups
+CLOSED_GROUPS_READ = "closed_groups_read"
 
 
 class SellerContext:
@@ -488,7 +491,7 @@ def amazon_seller(
             for page in _api_pages(ctx, run, rows)
             for group in page.get("payload", {}).get("FinancialEventGroupList", [])
         ]
-        read = dlt.current.resource_state("financial_events").get("closed_groups_read", [])
+        read = dlt.current.resource_state("financial_events").get(CLOSED_GROUPS_READ, [])
         groups, left = groups_for_this_load(listed, set(read), settings.settlement_groups_per_load)
         if left:
             run.more = True  # load these, with the cursor, then list the rest
@@ -521,7 +524,7 @@ def amazon_seller(
         from their settlement report when Amazon lists one (extract/amazon/settlements.py)."""
         run = runs("finances")
         state = dlt.current.resource_state()
-        read: list[str] = state.setdefault("closed_groups_read", [])
+        read: list[str] = state.setdefault(CLOSED_GROUPS_READ, [])
         yielded: set[str] = set()  # a group listed twice (pages shifting) is read once
         for group in groups:
             group_id = group["FinancialEventGroupId"]
